@@ -1,0 +1,221 @@
+using YamlDotNet.RepresentationModel;
+
+namespace TrialManager.Domain.Protocols;
+
+/// <summary>
+/// Maps a protocol's YAML tree to the model, one routine per section. Sections are mapped in dependency order
+/// (forms before the visits that name them, arms before the block sizes that must fit their ratio), and a
+/// section that had errors returns null so that checks depending on it are skipped instead of piling up
+/// follow-on errors.
+/// </summary>
+internal sealed partial class ProtocolMapper(ErrorSink errors, Func<string, bool> timeZoneExists)
+{
+    private static readonly string[] RootKeys =
+    [
+        "code", "title", "phase", "registry_id", "version", "sponsor", "arms", "randomization", "kits", "sites",
+        "dosing", "visits", "eligibility", "choice_sets", "forms", "safety", "blinding_assessment",
+    ];
+
+    private static readonly string[] Phases = ["1", "1/2", "2", "2a", "2b", "2/3", "3", "4"];
+    private static readonly string[] ArmKeys = ["code", "blinded_label", "ratio"];
+    private static readonly string[] SiteKeys = ["code", "name", "country", "time_zone"];
+    private static readonly string[] KitKeys =
+        ["units_per_kit", "unit", "doses_per_kit", "shelf_life_days", "initial_stock_per_site", "resupply_min", "resupply_max"];
+
+    public Protocol? Map(YamlNode root)
+    {
+        var map = YamlMap.Open(root, "", errors, RootKeys);
+        if (map is null)
+        {
+            return null;
+        }
+
+        var code = map.Code("code");
+        var title = map.Text("title", 300);
+        var phase = map.Word("phase", Phases);
+        var registryId = map.Text("registry_id", 40);
+        var version = map.Text("version", 20);
+        var sponsor = map.Text("sponsor");
+
+        var choiceSets = MapChoiceSets(map);
+        var forms = MapForms(map, choiceSets);
+        var arms = MapArms(map);
+        var sites = MapSites(map);
+        var visits = MapVisits(map, forms);
+        var dosing = MapDosing(map, visits);
+        var eligibility = MapEligibility(map, forms, visits, choiceSets);
+        var randomization = MapRandomization(map, arms, eligibility, forms, visits);
+        var kits = MapKits(map, visits, dosing);
+        var safety = MapSafety(map);
+        var blinding = MapBlindingAssessment(map, visits, arms);
+
+        if (errors.Count > 0)
+        {
+            return null;
+        }
+
+        return new Protocol
+        {
+            Code = code!,
+            Title = title!,
+            Phase = phase!,
+            RegistryId = registryId!,
+            Version = version!,
+            Sponsor = sponsor!,
+            Arms = arms!,
+            Randomization = randomization!,
+            Kits = kits!,
+            Sites = sites!,
+            Dosing = dosing!,
+            Visits = [.. visits!.Select(v => v with { AssessesBlinding = blinding!.Visits.Contains(v.Code, StringComparer.Ordinal) })],
+            Eligibility = eligibility!,
+            Forms = forms!,
+            Safety = safety!,
+            BlindingAssessment = blinding!,
+        };
+    }
+
+    private List<Arm>? MapArms(YamlMap root)
+    {
+        var before = errors.Count;
+        var arms = new List<Arm>();
+        var coded = new List<(string?, YamlMap)>();
+        foreach (var item in root.Items("arms", ArmKeys, minCount: 2))
+        {
+            var code = item.Code("code");
+            coded.Add((code, item));
+            arms.Add(new Arm(code ?? "", item.Text("blinded_label") ?? "", item.Integer("ratio", 1, 20) ?? 0));
+        }
+
+        RequireUnique(coded, "arm");
+        return errors.Count == before ? arms : null;
+    }
+
+    private List<Site>? MapSites(YamlMap root)
+    {
+        var before = errors.Count;
+        var sites = new List<Site>();
+        var coded = new List<(string?, YamlMap)>();
+        foreach (var item in root.Items("sites", SiteKeys))
+        {
+            var code = item.Code("code");
+            coded.Add((code, item));
+            var country = item.Text("country", 2);
+            if (country is not null && !(country.Length == 2 && country.All(char.IsAsciiLetterUpper)))
+            {
+                item.Error("country", $"'{country}' is not a country code: use the two capital letters of ISO 3166-1, e.g. NL, DE, US.");
+            }
+
+            var timeZone = item.Text("time_zone", 64);
+            if (timeZone is not null && !timeZoneExists(timeZone))
+            {
+                item.Error("time_zone", $"'{timeZone}' is not a known IANA time zone: use a name such as Europe/Amsterdam or America/Toronto.");
+            }
+
+            sites.Add(new Site(code ?? "", item.Text("name") ?? "", country ?? "", timeZone ?? ""));
+        }
+
+        RequireUnique(coded, "site");
+        return errors.Count == before ? sites : null;
+    }
+
+    private KitDefinition? MapKits(YamlMap root, IReadOnlyList<Visit>? visits, DosingRegimen? dosing)
+    {
+        var before = errors.Count;
+        var map = root.Map("kits", KitKeys);
+        if (map is null)
+        {
+            return null;
+        }
+
+        var units = map.Integer("units_per_kit", 1, 1000);
+        var doses = map.Integer("doses_per_kit", 1, 1000);
+        var initial = map.Integer("initial_stock_per_site", 1, 10_000);
+        var resupplyMin = map.Integer("resupply_min", 0, 10_000);
+        var resupplyMax = map.Integer("resupply_max", 1, 10_000);
+        var kits = new KitDefinition(
+            units ?? 0,
+            map.Text("unit", 30) ?? "",
+            doses ?? 0,
+            map.Integer("shelf_life_days", 1, 3650) ?? 0,
+            initial ?? 0,
+            resupplyMin ?? 0,
+            resupplyMax ?? 0);
+
+        if (units is not null && doses is not null && units % doses != 0)
+        {
+            map.Error("doses_per_kit", $"{units} units cannot be split into {doses} equal doses; make units_per_kit a multiple of doses_per_kit.");
+        }
+
+        if (resupplyMin > resupplyMax)
+        {
+            map.Error("resupply_max", $"resupply_max ({resupplyMax}) is below resupply_min ({resupplyMin}); the level to restock to must be at least the level that triggers restocking.");
+        }
+
+        if (initial < resupplyMin)
+        {
+            map.Error("initial_stock_per_site", $"initial_stock_per_site ({initial}) is below resupply_min ({resupplyMin}); a new site would need resupply before its first participant.");
+        }
+
+        if (doses is not null && visits is not null && dosing is not null)
+        {
+            CheckKitLastsUntilNextDispensing(map, doses.Value, visits, dosing);
+        }
+
+        return errors.Count == before ? kits : null;
+    }
+
+    /// <summary>
+    /// One kit is dispensed per dispensing visit, so it must hold every dose due until the next one, counting
+    /// that visit as late as its window allows (or to the end of dosing after the last).
+    /// </summary>
+    private static void CheckKitLastsUntilNextDispensing(YamlMap map, int dosesPerKit, IReadOnlyList<Visit> visits, DosingRegimen dosing)
+    {
+        var dispensing = visits.Where(v => v.DispensesKit).ToList();
+        for (var i = 0; i < dispensing.Count; i++)
+        {
+            var until = i + 1 < dispensing.Count ? dispensing[i + 1].LatestDay : dosing.LastDay;
+            var needed = dosing.ScheduledDoses(dispensing[i].Day, until);
+            if (needed > dosesPerKit)
+            {
+                var next = i + 1 < dispensing.Count ? $"the next dispensing visit {dispensing[i + 1].Code}, if held late" : "the end of dosing";
+                map.Error("doses_per_kit", $"A kit holds {dosesPerKit} doses, but {needed} are due from visit {dispensing[i].Code} (day {dispensing[i].Day}) until {next}; raise doses_per_kit to at least {needed} or dispense at more visits.");
+                return;
+            }
+        }
+    }
+
+    /// <summary>Codes are compared without regard to case, so PHQ9 and phq9 cannot both exist and be confused.</summary>
+    private static void RequireUnique(IEnumerable<(string? Code, YamlMap Item)> items, string what)
+    {
+        var seen = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (code, item) in items)
+        {
+            if (code is null)
+            {
+                continue;
+            }
+
+            if (seen.TryGetValue(code, out var first))
+            {
+                item.Error("code", $"Duplicate {what} code '{code}': {first} already uses it; give each {what} its own code.");
+            }
+            else
+            {
+                seen[code] = item.Path;
+            }
+        }
+    }
+
+    /// <summary>Reports a reference to something not defined, suggesting the nearest defined code.</summary>
+    private bool IsDefined(string code, YamlNode at, string path, IReadOnlyList<string> defined, string what)
+    {
+        if (defined.Contains(code, StringComparer.Ordinal))
+        {
+            return true;
+        }
+
+        errors.Add(at, path, $"{what} '{YamlMap.Shorten(code)}' is not defined: {YamlMap.Suggest(code, defined, "defined are")}.");
+        return false;
+    }
+}

@@ -1,0 +1,40 @@
+namespace TrialManager.Domain.Protocols;
+
+public sealed record SafetyRules(
+    string CtcaeVersion,
+    IReadOnlyList<Choice> SeriousnessCriteria,
+    IReadOnlyList<SpecialInterestEvent> SpecialInterestEvents,
+    IReadOnlyList<string> ExpectedEvents,
+    ReportingClocks ReportingClocks,
+    IReadOnlyList<string> CodeBreakRoles)
+{
+    /// <summary>Whether a term is on the protocol's expected-events list (compared without regard to case), so a serious reaction to it is not a SUSAR.</summary>
+    public bool IsExpected(string term) => ExpectedEvents.Contains(term.Trim(), StringComparer.OrdinalIgnoreCase);
+}
+
+/// <summary>An adverse event of special interest: reported on the sponsor's clock whether serious or not.</summary>
+public sealed record SpecialInterestEvent(string Code, string Term);
+
+/// <summary>How long each report may take, counted from when the site or sponsor first knew.</summary>
+public sealed record ReportingClocks(
+    TimeSpan SiteToSponsor,
+    TimeSpan FatalOrLifeThreateningSusar,
+    TimeSpan OtherSusar,
+    TimeSpan FollowUp);
+
+public enum BlindingRespondent
+{
+    Participant,
+    Investigator,
+    SiteCoordinator,
+    OutcomeAssessor,
+}
+
+/// <summary>Where and from whom the arm guess is asked, so whether the blind held can be measured.</summary>
+public sealed record BlindingAssessment(
+    IReadOnlyList<string> Visits,
+    IReadOnlyList<BlindingRespondent> Respondents,
+    IReadOnlyList<BlindingGuess> Guesses);
+
+/// <summary>An answer to "which arm do you think": the arms it points to; none for "do not know".</summary>
+public sealed record BlindingGuess(string Code, string Label, IReadOnlyList<string> Arms);

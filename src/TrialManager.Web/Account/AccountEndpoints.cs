@@ -1,0 +1,28 @@
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Identity;
+using TrialManager.Web.Data;
+
+namespace TrialManager.Web.Account;
+
+public static class AccountEndpoints
+{
+    public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        // Sign-out is a POST with an antiforgery token, so another site cannot sign a user out (or in) behind their back.
+        endpoints.MapPost("/Account/Logout", async (SignInManager<ApplicationUser> signIn, IAntiforgery antiforgery, ILoggerFactory logs, HttpContext context) =>
+            {
+                // The antiforgery middleware only records a failure; endpoints that bind no form must check it themselves.
+                if (!await antiforgery.IsRequestValidAsync(context))
+                {
+                    return Results.BadRequest();
+                }
+
+                logs.CreateLogger("TrialManager.Account").LogInformation("User {User} signed out", context.User.Identity?.Name);
+                await signIn.SignOutAsync();
+                return Results.LocalRedirect("/Account/Login");
+            })
+            .DisableAntiforgery()
+            .AllowAnonymous();
+        return endpoints;
+    }
+}

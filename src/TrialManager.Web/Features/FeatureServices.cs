@@ -1,0 +1,18 @@
+using TrialManager.Web.Components.Shared;
+using TrialManager.Web.Features.Administration;
+
+namespace TrialManager.Web.Features;
+
+public static class FeatureServices
+{
+    /// <summary>One class per operation, each a scoped service that its page calls.</summary>
+    public static IServiceCollection AddFeatureOperations(this IServiceCollection services)
+    {
+        services.AddScoped<StatusCookie>();
+        services.AddScoped<CreateUser>();
+        services.AddScoped<UpdateUserAccess>();
+        services.AddScoped<SetUserDisabled>();
+        services.AddScoped<IssueOneTimePassword>();
+        return services;
+    }
+}

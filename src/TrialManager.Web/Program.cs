@@ -1,0 +1,45 @@
+using Microsoft.EntityFrameworkCore;
+using TrialManager.Web.Data;
+using TrialManager.Web.Hosting;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddTrialManager();
+var app = builder.Build();
+app.UseTrialManager();
+
+// Command-line entry points share the app's configuration: `dotnet run --project src/TrialManager.Web -- <command>`.
+// Configuration arguments (--key=value, key=value) are not commands.
+var command = args.FirstOrDefault(a => !a.StartsWith('-') && !a.Contains('=', StringComparison.Ordinal));
+switch (command)
+{
+    case "migrate":
+        {
+            var startup = app.Services.GetRequiredService<DatabaseStartup>();
+            await startup.ResolveAsync(CancellationToken.None);
+            var applied = await app.Services.GetRequiredService<DatabaseMigrator>()
+                .MigrateAsync(app.Services.GetRequiredService<DatabaseEndpoint>().ConnectionString);
+            Console.WriteLine(applied.Count == 0 ? "The database is up to date." : $"Applied {applied.Count} migration(s): {string.Join(", ", applied)}");
+            await startup.StopAsync(CancellationToken.None);
+            return 0;
+        }
+
+    case "schema-script":
+        {
+            // For migration authors: the schema the EF model expects, to diff against the migrations by hand.
+            app.Services.GetRequiredService<DatabaseEndpoint>().UseForScripting();
+            await using var scope = app.Services.CreateAsyncScope();
+            Console.WriteLine(scope.ServiceProvider.GetRequiredService<TrialDbContext>().Database.GenerateCreateScript());
+            return 0;
+        }
+
+    case null:
+        await app.RunAsync();
+        return 0;
+
+    default:
+        Console.Error.WriteLine($"Unknown command '{command}'. Commands: migrate, schema-script (or none to run the web app).");
+        return 2;
+}
+
+/// <summary>The web host's entry point; public so the tests' WebApplicationFactory can start it.</summary>
+public partial class Program;

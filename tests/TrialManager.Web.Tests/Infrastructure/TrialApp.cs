@@ -1,0 +1,94 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using TrialManager.Web.Data;
+using TrialManager.Web.Hosting;
+
+namespace TrialManager.Web.Tests.Infrastructure;
+
+/// <summary>
+/// The real app (Program) on its own fresh, migrated PostgreSQL database, seeded with the demo sites and one user per
+/// role. One instance per test class (IClassFixture). Tests sign in through the real pages with <see cref="TestBrowser"/>.
+/// </summary>
+public class TrialApp : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    private readonly ConcurrentDictionary<string, string> _authenticatorKeys = new(StringComparer.OrdinalIgnoreCase);
+
+    public string ConnectionString { get; private set; } = "";
+
+    public FakeClock Clock { get; } = new();
+
+    public CapturedLogs Logs { get; } = new();
+
+    /// <summary>Demo accounts by the local part of their e-mail: coordinator, investigator, safety, dsmb, datamanager, admin, coordinator.bos.</summary>
+    public IReadOnlyDictionary<string, DemoCredential> Accounts { get; private set; } = new Dictionary<string, DemoCredential>();
+
+    /// <summary>Extra configuration for a test class that needs it (set before the first request).</summary>
+    protected virtual IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>();
+
+    public async Task InitializeAsync()
+    {
+        var server = await PostgresServer.GetAsync();
+        ConnectionString = await server.CreateDatabaseAsync();
+        _ = Services; // builds and starts the host
+        await using var scope = Services.CreateAsyncScope();
+        var credentials = await scope.ServiceProvider.GetRequiredService<DemoSeeder>().SeedAsync(CancellationToken.None);
+        Accounts = credentials.ToDictionary(c => c.Email.Split('@')[0], StringComparer.Ordinal);
+    }
+
+    Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
+
+    public TestBrowser NewBrowser() => new(this);
+
+    public DemoCredential Account(string local) => Accounts[local];
+
+    /// <summary>Turns on an authenticator for the account (as if enrolled) and remembers its key, so sign-in can answer the code.</summary>
+    public async Task<string> EnrolAuthenticatorAsync(string local)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
+        var user = await users.FindByEmailAsync(Account(local).Email) ?? throw new InvalidOperationException(local);
+        await users.ResetAuthenticatorKeyAsync(user);
+        await users.SetTwoFactorEnabledAsync(user, true);
+        var key = (await users.GetAuthenticatorKeyAsync(user))!;
+        RememberAuthenticatorKey(user.Email!, key);
+        return key;
+    }
+
+    public void RememberAuthenticatorKey(string email, string key) => _authenticatorKeys[email] = key;
+
+    public string? AuthenticatorKey(string email) => _authenticatorKeys.TryGetValue(email, out var key) ? key : null;
+
+    public async Task<T> WithDbAsync<T>(Func<TrialDbContext, Task<T>> work)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await work(scope.ServiceProvider.GetRequiredService<TrialDbContext>());
+    }
+
+    public async Task<Guid> SiteIdAsync(string code) => await WithDbAsync(db => db.Sites.Where(s => s.Code == code).Select(s => s.Id).SingleAsync());
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        builder.UseSetting("ConnectionStrings:TrialManager", ConnectionString);
+        builder.UseSetting("TrialManager:SeedDemo", "false");
+        builder.UseSetting("TrialManager:MigrateOnStart", "false");
+        // Every test browser comes from the same (unknown) address; the rate-limit test sets its own low limit.
+        builder.UseSetting("TrialManager:SignInAttemptsPerMinute", "100000");
+        foreach (var (key, value) in Settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.ConfigureLogging(logging =>
+        {
+            logging.ClearProviders();
+            logging.AddProvider(Logs);
+        });
+        builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Clock));
+    }
+}
