@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Identity;
+using TrialManager.Web.Account;
 using TrialManager.Web.Authorization;
 using TrialManager.Web.Data;
-using TrialManager.Web.Account;
 
 namespace TrialManager.Web.Features.Administration;
 
