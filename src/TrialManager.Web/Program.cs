@@ -2,6 +2,12 @@ using Microsoft.EntityFrameworkCore;
 using TrialManager.Web.Data;
 using TrialManager.Web.Hosting;
 
+// The container health check runs this same binary; answer it before building the whole app.
+if (args is ["healthcheck", ..])
+{
+    return await HealthProbe.RunAsync(args.Length > 1 ? args[1] : "http://127.0.0.1:8080/health");
+}
+
 var builder = WebApplication.CreateBuilder(args);
 builder.AddTrialManager();
 var app = builder.Build();

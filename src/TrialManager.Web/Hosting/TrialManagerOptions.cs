@@ -25,6 +25,12 @@ public sealed class TrialManagerOptions
     /// <summary>Sign-in form posts allowed per client address per minute (account lockout guards each account on top).</summary>
     public int SignInAttemptsPerMinute { get; set; } = 30;
 
+    /// <summary>
+    /// Reverse proxies (IP addresses or CIDR networks, comma-separated) whose X-Forwarded-For/-Proto headers are believed.
+    /// TLS usually ends at such a proxy; without this the app would see plain http and refuse its Secure-only cookies.
+    /// </summary>
+    public string? TrustedProxies { get; set; }
+
     /// <summary>Folder for ASP.NET data-protection keys, shared by all app instances of one deployment.</summary>
     public string? DataProtectionKeysDirectory { get; set; }
 

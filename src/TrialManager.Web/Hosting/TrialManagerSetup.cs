@@ -4,6 +4,7 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using TrialManager.Domain.Access;
@@ -23,6 +24,7 @@ public static class TrialManagerSetup
     public static WebApplicationBuilder AddTrialManager(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
+        AddSecretFiles(builder.Configuration);
         var section = builder.Configuration.GetSection(TrialManagerOptions.Section);
         services.Configure<TrialManagerOptions>(section);
         var settings = section.Get<TrialManagerOptions>() ?? new TrialManagerOptions();
@@ -89,6 +91,26 @@ public static class TrialManagerSetup
                     : RateLimitPartition.GetNoLimiter("other"));
         });
 
+        services.Configure<ForwardedHeadersOptions>(o =>
+        {
+            o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            foreach (var entry in (settings.TrustedProxies ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (System.Net.IPNetwork.TryParse(entry, out var network))
+                {
+                    o.KnownIPNetworks.Add(network);
+                }
+                else if (System.Net.IPAddress.TryParse(entry, out var address))
+                {
+                    o.KnownProxies.Add(address);
+                }
+                else
+                {
+                    throw new InvalidOperationException($"TrialManager:TrustedProxies has '{entry}', which is neither an IP address nor a CIDR network.");
+                }
+            }
+        });
+
         services.AddHsts(o =>
         {
             o.MaxAge = TimeSpan.FromDays(365);
@@ -96,6 +118,27 @@ public static class TrialManagerSetup
         });
 
         return builder;
+    }
+
+    /// <summary>
+    /// Docker and Kubernetes mount secrets as files. With TRIALMANAGER_SECRETS_DIR set, each file there is one setting:
+    /// its name is the key ("__" for ":", e.g. ConnectionStrings__TrialManager) and its content the value.
+    /// </summary>
+    private static void AddSecretFiles(ConfigurationManager configuration)
+    {
+        var directory = Environment.GetEnvironmentVariable("TRIALMANAGER_SECRETS_DIR");
+        if (string.IsNullOrWhiteSpace(directory) || !Directory.Exists(directory))
+        {
+            return;
+        }
+
+        var values = Directory.EnumerateFiles(directory)
+            .Where(path => !Path.GetFileName(path).StartsWith('.'))
+            .ToDictionary(
+                path => Path.GetFileName(path).Replace("__", ":", StringComparison.Ordinal),
+                path => (string?)File.ReadAllText(path).TrimEnd('\r', '\n'),
+                StringComparer.OrdinalIgnoreCase);
+        configuration.AddInMemoryCollection(values);
     }
 
     private static void AddIdentity(IServiceCollection services, TrialManagerOptions settings, CookieSecurePolicy secure)
@@ -199,6 +242,7 @@ public static class TrialManagerSetup
 
     public static WebApplication UseTrialManager(this WebApplication app)
     {
+        app.UseForwardedHeaders();
         // Never the developer exception page: an error must not show a stack trace, in any environment.
         app.UseExceptionHandler("/Error", createScopeForErrors: true);
         if (!app.Environment.IsDevelopment())
