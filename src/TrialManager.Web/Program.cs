@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using TrialManager.Web.Data;
+using TrialManager.Web.Features.Protocols;
 using TrialManager.Web.Hosting;
 
 // The container health check runs this same binary; answer it before building the whole app.
@@ -29,6 +30,9 @@ switch (command)
             return 0;
         }
 
+    case "protocol":
+        return await ProtocolCommand.RunAsync(app, args.SkipWhile(a => a != "protocol").Skip(1).ToArray());
+
     case "schema-script":
         {
             // For migration authors: the schema the EF model expects, to diff against the migrations by hand.
@@ -43,7 +47,7 @@ switch (command)
         return 0;
 
     default:
-        Console.Error.WriteLine($"Unknown command '{command}'. Commands: migrate, schema-script (or none to run the web app).");
+        Console.Error.WriteLine($"Unknown command '{command}'. Commands: migrate, protocol import <file> [--check], schema-script, healthcheck [url] (or none to run the web app).");
         return 2;
 }
 

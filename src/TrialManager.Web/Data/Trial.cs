@@ -1,13 +1,66 @@
 namespace TrialManager.Web.Data;
 
-/// <summary>A trial run on this installation. Its design comes from a protocol file; this row is its identity.</summary>
+/// <summary>A trial run on this installation. Its design comes from its protocol versions; the newest is in force.</summary>
 public sealed class Trial
 {
     public Guid Id { get; set; } = Guid.CreateVersion7();
 
+    /// <summary>The protocol's code (e.g. "PSI-MDD-01"); the same across amendments.</summary>
     public string Code { get; set; } = "";
 
+    /// <summary>Title from the newest protocol version.</summary>
     public string Title { get; set; } = "";
 
     public DateTimeOffset CreatedAt { get; set; }
+
+    public List<ProtocolVersion> ProtocolVersions { get; } = [];
+
+    public List<TrialSite> Sites { get; } = [];
+}
+
+/// <summary>
+/// One imported protocol text. Sequence 1 is the original; each later import with different content is an amendment.
+/// The source text is kept exactly as imported, with its canonical content hash; every record collected under the
+/// trial keeps the version it was collected under.
+/// </summary>
+public sealed class ProtocolVersion
+{
+    public Guid Id { get; set; } = Guid.CreateVersion7();
+
+    public Guid TrialId { get; set; }
+
+    public Trial? Trial { get; set; }
+
+    /// <summary>1 for the original protocol, 2 for the first amendment, and so on.</summary>
+    public int Sequence { get; set; }
+
+    /// <summary>The sponsor's version label from the file (e.g. "1.0", "2.1").</summary>
+    public string Version { get; set; } = "";
+
+    /// <summary>SHA-256 of the canonical content (see the domain's ProtocolContentHash).</summary>
+    public string ContentHash { get; set; } = "";
+
+    public string FileName { get; set; } = "";
+
+    public string SourceText { get; set; } = "";
+
+    public DateTimeOffset ImportedAt { get; set; }
+
+    /// <summary>User id, or "command-line" for imports made with the command-line entry point.</summary>
+    public string ImportedBy { get; set; } = "";
+
+    /// <summary>Printed name of whoever imported it, kept as it was at the time.</summary>
+    public string ImportedByName { get; set; } = "";
+}
+
+/// <summary>A site taking part in a trial (from the trial's protocol).</summary>
+public sealed class TrialSite
+{
+    public Guid TrialId { get; set; }
+
+    public Guid SiteId { get; set; }
+
+    public Trial? Trial { get; set; }
+
+    public Site? Site { get; set; }
 }

@@ -1,5 +1,6 @@
 using TrialManager.Web.Components.Shared;
 using TrialManager.Web.Features.Administration;
+using TrialManager.Web.Features.Protocols;
 
 namespace TrialManager.Web.Features;
 
@@ -13,6 +14,8 @@ public static class FeatureServices
         services.AddScoped<UpdateUserAccess>();
         services.AddScoped<SetUserDisabled>();
         services.AddScoped<IssueOneTimePassword>();
+        services.AddScoped<ProtocolImporter>();
+        services.AddScoped<ImportProtocol>();
         return services;
     }
 }

@@ -5,20 +5,22 @@ using Microsoft.EntityFrameworkCore;
 using TrialManager.Domain.Access;
 using TrialManager.Web.Account;
 using TrialManager.Web.Data;
+using TrialManager.Web.Features.Protocols;
 
 namespace TrialManager.Web.Hosting;
 
 public sealed record DemoCredential(string Role, string Email, string Password, IReadOnlyList<string> SiteCodes);
 
 /// <summary>
-/// Fills an empty database with a demo: two sites, a demo trial and one user per role (plus a coordinator at the
+/// Fills an empty database with a demo: the psilocybin trial imported from its shipped protocol (two sites) and one user per role (plus a coordinator at the
 /// second site, so site scoping can be seen). Passwords are random, printed once and written to a private file
 /// beside the data folder; they are never in the repository.
 /// </summary>
-public sealed class DemoSeeder(TrialDbContext db, UserManager<ApplicationUser> users, RoleManager<IdentityRole> roles, TimeProvider clock, ILogger<DemoSeeder> logger)
+public sealed class DemoSeeder(TrialDbContext db, UserManager<ApplicationUser> users, RoleManager<IdentityRole> roles, ProtocolImporter importer, TimeProvider clock, ILogger<DemoSeeder> logger)
 {
     public const string CredentialsFileName = "demo-credentials.txt";
     public const string EmailDomain = "demo.trialmanager.test";
+    public const string DemoProtocolFile = "psilocybin-mdd.yaml";
 
     public static IReadOnlyList<(string Role, string Local, string Name, string[] Sites)> People { get; } =
     [
@@ -69,14 +71,15 @@ public sealed class DemoSeeder(TrialDbContext db, UserManager<ApplicationUser> u
             }
         }
 
-        var sites = new[]
+        // The demo trial, and its sites, come from a shipped protocol through the same import an administrator uses.
+        var path = Path.Combine(AppContext.BaseDirectory, "protocols", DemoProtocolFile);
+        var imported = await importer.ImportAsync(await File.ReadAllTextAsync(path, cancellationToken), DemoProtocolFile, new ProtocolImportActor("demo-seed", "demo seed"), cancellationToken);
+        if (imported.Kind is not (ProtocolImportKind.NewTrial or ProtocolImportKind.AlreadyImported))
         {
-            new Site { Code = "LON", Name = "London Mood Research Unit", Country = "GB", TimeZone = "Europe/London" },
-            new Site { Code = "BOS", Name = "Boston Psychiatry Trials Center", Country = "US", TimeZone = "America/New_York" },
-        };
-        db.Sites.AddRange(sites);
-        db.Trials.Add(new Trial { Code = "PSI-MDD-01", Title = "Psilocybin microdosing vs placebo in moderate depression", CreatedAt = clock.GetUtcNow() });
-        await db.SaveChangesAsync(cancellationToken);
+            throw new InvalidOperationException($"The demo protocol {path} did not import: {string.Join("; ", imported.Load.Errors)}");
+        }
+
+        var sites = await db.Sites.ToListAsync(cancellationToken);
 
         var credentials = new List<DemoCredential>();
         foreach (var (role, local, name, siteCodes) in People)

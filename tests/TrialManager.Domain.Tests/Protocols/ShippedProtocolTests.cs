@@ -30,7 +30,8 @@ public class ShippedProtocolTests
         Assert.Equal(new DerivedScoreSource("DEP9", "total"), severity.Source);
         Assert.Equal("moderately_severe", severity.LevelFor("moderately_severe")!.Code);
         Assert.Null(severity.LevelFor("severe"));
-        Assert.Equal(3, protocol.Sites.Select(s => s.TimeZone).Distinct().Count());
+        Assert.Equal(["LON", "BOS"], protocol.Sites.Select(s => s.Code));
+        Assert.Equal(2, protocol.Sites.Select(s => s.TimeZone).Distinct().Count());
         Assert.Equal(new EveryNthDay(3), protocol.Dosing.Pattern);
         Assert.Equal(42, protocol.Dosing.DurationDays);
         Assert.Equal(["SCR", "D0", "W1", "W2", "W3", "W4", "W5", "W6"], protocol.Visits.Select(v => v.Code));

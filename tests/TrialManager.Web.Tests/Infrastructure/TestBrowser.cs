@@ -104,6 +104,26 @@ public sealed class TestBrowser : IDisposable
         return PostAsync(target, fields, follow);
     }
 
+    /// <summary>Submits a multipart form (file upload) with its hidden fields, the given fields and one file.</summary>
+    public Task<Page> SubmitWithFileAsync(Page page, string formName, string fileField, string fileName, byte[] content, params (string Name, string Value)[] values)
+    {
+        var form = page.Form(formName);
+        var multipart = new MultipartFormDataContent();
+        foreach (var hidden in form.Elements.OfType<IHtmlInputElement>().Where(e => e.Type == "hidden" && !string.IsNullOrEmpty(e.Name)))
+        {
+            multipart.Add(new StringContent(hidden.Value), hidden.Name!);
+        }
+
+        foreach (var (name, value) in values)
+        {
+            multipart.Add(new StringContent(value), name);
+        }
+
+        multipart.Add(new ByteArrayContent(content), fileField, fileName);
+        var action = form.GetAttribute("action");
+        return SendAsync(new HttpRequestMessage(HttpMethod.Post, string.IsNullOrEmpty(action) ? page.Url.PathAndQuery : action) { Content = multipart }, follow: true);
+    }
+
     public Task<Page> SubmitAsync(Page page, string formName, params (string Name, string Value)[] values) =>
         SubmitAsync(page, formName, values.Select(v => new KeyValuePair<string, string>(v.Name, v.Value)));
 

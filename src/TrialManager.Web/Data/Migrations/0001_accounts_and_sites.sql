@@ -34,7 +34,7 @@ CREATE TABLE "AspNetUsers" (
 
 CREATE TABLE "Sites" (
     "Id" uuid NOT NULL,
-    "Code" character varying(16) NOT NULL,
+    "Code" character varying(40) NOT NULL,
     "Name" character varying(200) NOT NULL,
     "Country" character varying(2) NOT NULL,
     "TimeZone" character varying(64) NOT NULL,
