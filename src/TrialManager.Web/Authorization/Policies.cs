@@ -13,10 +13,26 @@ public static class Policies
     public const string Administration = nameof(Administration);
     public const string SiteDirectory = nameof(SiteDirectory);
 
+    /// <summary>Generate a trial's sealed list and kits (no arm is shown to anyone doing it).</summary>
+    public const string ManageRandomization = nameof(ManageRandomization);
+
+    /// <summary>Randomize and dispense: site coordinators, at their own sites (checked again per participant).</summary>
+    public const string Randomize = nameof(Randomize);
+
+    /// <summary>See participant records: site staff at their sites, the data manager and the safety officer everywhere.</summary>
+    public const string ParticipantRecords = nameof(ParticipantRecords);
+
+    /// <summary>The trial overview (design, list commitment, totals): every role.</summary>
+    public const string TrialOverview = nameof(TrialOverview);
+
     public static void Register(AuthorizationBuilder builder)
     {
         builder.SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
         builder.AddPolicy(Administration, p => p.RequireRole(TrialRoles.Administrator));
         builder.AddPolicy(SiteDirectory, p => p.RequireRole(TrialRoles.All));
+        builder.AddPolicy(ManageRandomization, p => p.RequireRole(TrialRoles.Administrator));
+        builder.AddPolicy(Randomize, p => p.RequireRole(TrialRoles.SiteCoordinator));
+        builder.AddPolicy(ParticipantRecords, p => p.RequireRole(TrialRoles.SiteCoordinator, TrialRoles.Investigator, TrialRoles.DataManager, TrialRoles.SafetyOfficer));
+        builder.AddPolicy(TrialOverview, p => p.RequireRole(TrialRoles.All));
     }
 }

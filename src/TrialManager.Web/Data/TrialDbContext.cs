@@ -1,10 +1,62 @@
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
+using TrialManager.Web.Data.Audit;
 
 namespace TrialManager.Web.Data;
 
-public sealed class TrialDbContext(DbContextOptions<TrialDbContext> options) : IdentityDbContext<ApplicationUser>(options)
+/// <summary>
+/// The one database context. Every SaveChanges writes audit entries for all it saves, in the same transaction
+/// (see <see cref="AuditCapture"/>); there is no other way to save through it.
+/// </summary>
+public sealed class TrialDbContext(DbContextOptions<TrialDbContext> options, IHttpContextAccessor? httpContext = null)
+    : IdentityDbContext<ApplicationUser>(options)
 {
+    public DbSet<AuditEntry> AuditTrail => Set<AuditEntry>();
+
+    public DbSet<TrialKey> TrialKeys => Set<TrialKey>();
+
+    public DbSet<SealedRandomizationList> RandomizationLists => Set<SealedRandomizationList>();
+
+    public DbSet<RandomizationSlot> RandomizationSlots => Set<RandomizationSlot>();
+
+    public DbSet<StratumCursor> StratumCursors => Set<StratumCursor>();
+
+    public DbSet<Kit> Kits => Set<Kit>();
+
+    public DbSet<Dispensing> Dispensings => Set<Dispensing>();
+
+    public DbSet<TrialCounter> TrialCounters => Set<TrialCounter>();
+
+    public DbSet<Participant> Participants => Set<Participant>();
+
+    public DbSet<Notification> Notifications => Set<Notification>();
+
+    /// <summary>Why the pending changes are made; required by operations that change completed or signed records.</summary>
+    public string AuditReason { get; set; } = "";
+
+    /// <summary>Who acts when there is no signed-in user (start-up, demo seed, command line).</summary>
+    public AuditActor? AuditActorOverride { get; set; }
+
+    public AuditActor CurrentActor => AuditActorOverride ?? AuditActor.From(httpContext?.HttpContext, "anonymous");
+
+    /// <summary>Adds a workflow entry (randomize, dispense, sign in, ...) to be saved with the pending changes.</summary>
+    /// <remarks>Details are serialised to JSON; they must never hold an arm (the leak tests read the audit trail).</remarks>
+    public void AuditAction(string action, string entityType, string entityId, object details, Guid? trialId = null, Guid? siteId = null, Guid? participantId = null) =>
+        AuditTrail.Add(CurrentActor.Entry(action, entityType, entityId, System.Text.Json.JsonSerializer.Serialize(details), AuditReason, trialId, siteId, participantId));
+
+    public override int SaveChanges(bool acceptAllChangesOnSuccess)
+    {
+        AuditTrail.AddRange(AuditCapture.Collect(this, CurrentActor, AuditReason));
+        return base.SaveChanges(acceptAllChangesOnSuccess);
+    }
+
+    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        AuditTrail.AddRange(AuditCapture.Collect(this, CurrentActor, AuditReason));
+        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
+
     public DbSet<Site> Sites => Set<Site>();
 
     public DbSet<SiteMembership> SiteMemberships => Set<SiteMembership>();
@@ -69,6 +121,31 @@ public sealed class TrialDbContext(DbContextOptions<TrialDbContext> options) : I
             version.Property(v => v.ImportedByName).HasMaxLength(200).IsRequired();
         });
 
+        builder.Entity<AuditEntry>(audit =>
+        {
+            audit.ToTable("AuditTrail");
+            audit.HasKey(a => a.Id);
+            audit.Property(a => a.Id).UseIdentityAlwaysColumn();
+            // Filled by the database trigger (chain position, server time, hashes); EF reads them back.
+            audit.Property(a => a.ChainSeq).ValueGeneratedOnAdd().Metadata.SetValueGenerationStrategy(NpgsqlValueGenerationStrategy.None);
+            audit.Property(a => a.OccurredAt).ValueGeneratedOnAdd();
+            audit.Property(a => a.PreviousHash).HasMaxLength(64).IsFixedLength().ValueGeneratedOnAdd();
+            audit.Property(a => a.Hash).HasMaxLength(64).IsFixedLength().ValueGeneratedOnAdd();
+            audit.HasIndex(a => a.ChainSeq).IsUnique();
+            audit.HasIndex(a => new { a.ParticipantId, a.ChainSeq });
+            audit.HasIndex(a => new { a.SiteId, a.ChainSeq });
+            audit.HasIndex(a => new { a.EntityType, a.EntityId });
+            audit.Property(a => a.UserId).HasMaxLength(450);
+            audit.Property(a => a.UserName).HasMaxLength(200);
+            audit.Property(a => a.Roles).HasMaxLength(200);
+            audit.Property(a => a.IpAddress).HasMaxLength(64);
+            audit.Property(a => a.Action).HasMaxLength(64);
+            audit.Property(a => a.EntityType).HasMaxLength(128);
+            audit.Property(a => a.EntityId).HasMaxLength(512);
+        });
+
+        ConfigureRandomization(builder);
+
         builder.Entity<TrialSite>(link =>
         {
             link.ToTable("TrialSites");
@@ -76,6 +153,117 @@ public sealed class TrialDbContext(DbContextOptions<TrialDbContext> options) : I
             link.HasOne(l => l.Trial).WithMany(t => t.Sites).HasForeignKey(l => l.TrialId).OnDelete(DeleteBehavior.Cascade);
             link.HasOne(l => l.Site).WithMany().HasForeignKey(l => l.SiteId).OnDelete(DeleteBehavior.Restrict);
             link.HasIndex(l => l.SiteId);
+        });
+    }
+
+    private static void ConfigureRandomization(ModelBuilder builder)
+    {
+        builder.Entity<TrialKey>(key =>
+        {
+            key.ToTable("TrialKeys");
+            key.HasKey(k => k.TrialId);
+            key.HasOne<Trial>().WithMany().HasForeignKey(k => k.TrialId).OnDelete(DeleteBehavior.Restrict);
+            key.Property(k => k.MasterKeyId).HasMaxLength(16).IsRequired();
+        });
+
+        builder.Entity<SealedRandomizationList>(list =>
+        {
+            list.ToTable("RandomizationLists");
+            list.HasKey(l => l.Id);
+            // One list per trial: generating twice is refused by the database, not only by the page.
+            list.HasIndex(l => l.TrialId).IsUnique();
+            list.HasOne<Trial>().WithMany().HasForeignKey(l => l.TrialId).OnDelete(DeleteBehavior.Restrict);
+            list.HasOne<ProtocolVersion>().WithMany().HasForeignKey(l => l.ProtocolVersionId).OnDelete(DeleteBehavior.Restrict);
+            list.Property(l => l.Commitment).HasMaxLength(64).IsFixedLength().IsRequired();
+            list.Property(l => l.CreatedBy).HasMaxLength(450).IsRequired();
+        });
+
+        builder.Entity<RandomizationSlot>(slot =>
+        {
+            slot.ToTable("RandomizationSlots");
+            slot.HasKey(s => s.Id);
+            slot.HasOne<SealedRandomizationList>().WithMany().HasForeignKey(s => s.ListId).OnDelete(DeleteBehavior.Restrict);
+            slot.Property(s => s.StratumKey).HasMaxLength(400).IsRequired();
+            slot.HasIndex(s => new { s.ListId, s.StratumKey, s.Number }).IsUnique();
+            // A participant holds at most one slot, whatever the code above does.
+            slot.HasIndex(s => s.ParticipantId).IsUnique();
+            slot.HasOne<Participant>().WithMany().HasForeignKey(s => s.ParticipantId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        builder.Entity<StratumCursor>(cursor =>
+        {
+            cursor.ToTable("StratumCursors");
+            cursor.HasKey(c => new { c.ListId, c.StratumKey });
+            cursor.Property(c => c.StratumKey).HasMaxLength(400);
+            cursor.HasOne<SealedRandomizationList>().WithMany().HasForeignKey(c => c.ListId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        builder.Entity<Kit>(kit =>
+        {
+            kit.ToTable("Kits");
+            kit.HasKey(k => k.Id);
+            kit.Property(k => k.Code).HasMaxLength(16).IsRequired();
+            kit.HasIndex(k => k.Code).IsUnique();
+            kit.HasIndex(k => new { k.TrialId, k.SiteId, k.State });
+            kit.Property(k => k.State).HasConversion<string>().HasMaxLength(16);
+            kit.HasOne<Trial>().WithMany().HasForeignKey(k => k.TrialId).OnDelete(DeleteBehavior.Restrict);
+            kit.HasOne<Site>().WithMany().HasForeignKey(k => k.SiteId).OnDelete(DeleteBehavior.Restrict);
+            kit.HasOne<Participant>().WithMany().HasForeignKey(k => k.ParticipantId).OnDelete(DeleteBehavior.Restrict);
+            kit.HasIndex(k => k.ParticipantId);
+        });
+
+        builder.Entity<Dispensing>(dispensing =>
+        {
+            dispensing.ToTable("Dispensings");
+            dispensing.HasKey(d => d.Id);
+            dispensing.Property(d => d.Kind).HasConversion<string>().HasMaxLength(16);
+            dispensing.Property(d => d.KitCode).HasMaxLength(16).IsRequired();
+            dispensing.Property(d => d.VisitCode).HasMaxLength(40).IsRequired();
+            dispensing.Property(d => d.ByUserId).HasMaxLength(450).IsRequired();
+            dispensing.Property(d => d.ByName).HasMaxLength(200).IsRequired();
+            dispensing.HasOne<Participant>().WithMany().HasForeignKey(d => d.ParticipantId).OnDelete(DeleteBehavior.Restrict);
+            dispensing.HasOne<Kit>().WithMany().HasForeignKey(d => d.KitId).OnDelete(DeleteBehavior.Restrict);
+            // A kit is dispensed once.
+            dispensing.HasIndex(d => d.KitId).IsUnique();
+            dispensing.HasIndex(d => d.ParticipantId);
+        });
+
+        builder.Entity<TrialCounter>(counter =>
+        {
+            counter.ToTable("TrialCounters");
+            counter.HasKey(c => new { c.TrialId, c.Name });
+            counter.Property(c => c.Name).HasMaxLength(64);
+        });
+
+        builder.Entity<Participant>(participant =>
+        {
+            participant.ToTable("Participants");
+            participant.HasKey(p => p.Id);
+            participant.Property(p => p.Number).HasMaxLength(48).IsRequired();
+            participant.HasIndex(p => new { p.TrialId, p.Number }).IsUnique();
+            participant.HasIndex(p => new { p.TrialId, p.RandomizationNumber }).IsUnique();
+            participant.HasIndex(p => new { p.SiteId, p.Status });
+            participant.Property(p => p.Sex).HasMaxLength(40).IsRequired();
+            participant.Property(p => p.Status).HasConversion<string>().HasMaxLength(16);
+            participant.Property(p => p.StratumLevels).HasMaxLength(400).IsRequired();
+            participant.Property(p => p.RandomizationNumber).HasMaxLength(32);
+            participant.Property(p => p.RandomizedBy).HasMaxLength(450);
+            participant.Property(p => p.RandomizedByName).HasMaxLength(200);
+            participant.HasOne<Trial>().WithMany().HasForeignKey(p => p.TrialId).OnDelete(DeleteBehavior.Restrict);
+            participant.HasOne<Site>().WithMany().HasForeignKey(p => p.SiteId).OnDelete(DeleteBehavior.Restrict);
+            participant.HasOne<ProtocolVersion>().WithMany().HasForeignKey(p => p.ProtocolVersionId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        builder.Entity<Notification>(notification =>
+        {
+            notification.ToTable("Notifications");
+            notification.HasKey(n => n.Id);
+            notification.Property(n => n.UserId).HasMaxLength(450).IsRequired();
+            notification.HasIndex(n => new { n.UserId, n.ReadAt });
+            notification.Property(n => n.Subject).HasMaxLength(200).IsRequired();
+            notification.Property(n => n.Body).HasMaxLength(2000).IsRequired();
+            notification.Property(n => n.Link).HasMaxLength(400).IsRequired();
+            notification.HasOne<ApplicationUser>().WithMany().HasForeignKey(n => n.UserId).OnDelete(DeleteBehavior.Cascade);
         });
     }
 }

@@ -1,6 +1,8 @@
 using TrialManager.Web.Components.Shared;
 using TrialManager.Web.Features.Administration;
+using TrialManager.Web.Features.Notifications;
 using TrialManager.Web.Features.Protocols;
+using TrialManager.Web.Features.Randomization;
 
 namespace TrialManager.Web.Features;
 
@@ -16,6 +18,13 @@ public static class FeatureServices
         services.AddScoped<IssueOneTimePassword>();
         services.AddScoped<ProtocolImporter>();
         services.AddScoped<ImportProtocol>();
+        services.AddSingleton<TrialProtocols>();
+        services.AddSingleton<Notifier>();
+        services.AddSingleton<ListVerifier>();
+        services.AddScoped<KitStock>();
+        services.AddScoped<GenerateRandomizationList>();
+        services.AddScoped<RandomizeParticipant>();
+        services.AddScoped<DispenseKit>();
         return services;
     }
 }

@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using TrialManager.Domain.Access;
 using TrialManager.Web.Account;
 using TrialManager.Web.Data;
+using TrialManager.Web.Data.Audit;
 using TrialManager.Web.Features.Protocols;
 
 namespace TrialManager.Web.Hosting;
@@ -63,6 +64,7 @@ public sealed class DemoSeeder(TrialDbContext db, UserManager<ApplicationUser> u
 
     public async Task<IReadOnlyList<DemoCredential>> SeedAsync(CancellationToken cancellationToken)
     {
+        db.AuditActorOverride = AuditActor.System("demo seed");
         foreach (var role in TrialRoles.All)
         {
             if (!await roles.RoleExistsAsync(role))

@@ -12,7 +12,9 @@ using TrialManager.Web.Account;
 using TrialManager.Web.Authorization;
 using TrialManager.Web.Components;
 using TrialManager.Web.Data;
+using TrialManager.Web.Data.Audit;
 using TrialManager.Web.Features;
+using TrialManager.Web.Sealing;
 
 namespace TrialManager.Web.Hosting;
 
@@ -47,6 +49,10 @@ public static class TrialManagerSetup
         // render alongside the page and would otherwise share its context concurrently, create their own from the factory.
         services.AddDbContextFactory<TrialDbContext>((sp, options) =>
             options.UseNpgsql(sp.GetRequiredService<DatabaseEndpoint>().ConnectionString));
+
+        services.AddSingleton(sp => MasterKey.Load(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<IHostEnvironment>(), sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<TrialManagerOptions>>()));
+        services.AddSingleton<Sealer>();
+        services.AddSingleton<AuditChainVerifier>();
 
         services.AddHealthChecks().AddDbContextCheck<TrialDbContext>("database");
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
@@ -21,6 +22,9 @@ public class TrialApp : WebApplicationFactory<Program>, IAsyncLifetime
     public string ConnectionString { get; private set; } = "";
 
     public FakeClock Clock { get; } = new();
+
+    /// <summary>This app's master key (each test class has its own, as each deployment would).</summary>
+    public string MasterKeyBase64 { get; } = Sealing.MasterKey.NewBase64();
 
     public CapturedLogs Logs { get; } = new();
 
@@ -69,6 +73,29 @@ public class TrialApp : WebApplicationFactory<Program>, IAsyncLifetime
         return await work(scope.ServiceProvider.GetRequiredService<TrialDbContext>());
     }
 
+    /// <summary>
+    /// Runs <paramref name="work"/> in a fresh scope as if <paramref name="local"/> were signed in (their real claims,
+    /// built by Identity), so operations can be called directly with their own authorization checks in force.
+    /// </summary>
+    public async Task<T> AsUserAsync<T>(string local, Func<IServiceProvider, Task<T>> work)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
+        var signIn = scope.ServiceProvider.GetRequiredService<SignInManager<ApplicationUser>>();
+        var user = await users.FindByEmailAsync(Account(local).Email) ?? throw new InvalidOperationException(local);
+        var principal = await signIn.CreateUserPrincipalAsync(user);
+        var accessor = scope.ServiceProvider.GetRequiredService<IHttpContextAccessor>();
+        accessor.HttpContext = new DefaultHttpContext { User = principal, RequestServices = scope.ServiceProvider };
+        try
+        {
+            return await work(scope.ServiceProvider);
+        }
+        finally
+        {
+            accessor.HttpContext = null;
+        }
+    }
+
     public async Task<Guid> SiteIdAsync(string code) => await WithDbAsync(db => db.Sites.Where(s => s.Code == code).Select(s => s.Id).SingleAsync());
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -79,6 +106,7 @@ public class TrialApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("TrialManager:MigrateOnStart", "false");
         // Every test browser comes from the same (unknown) address; the rate-limit test sets its own low limit.
         builder.UseSetting("TrialManager:SignInAttemptsPerMinute", "100000");
+        builder.UseSetting("TrialManager:MasterKey", MasterKeyBase64);
         foreach (var (key, value) in Settings)
         {
             builder.UseSetting(key, value);

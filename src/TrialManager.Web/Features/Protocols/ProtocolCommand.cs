@@ -1,3 +1,5 @@
+using TrialManager.Web.Data;
+using TrialManager.Web.Data.Audit;
 using TrialManager.Web.Hosting;
 
 namespace TrialManager.Web.Features.Protocols;
@@ -30,6 +32,7 @@ public static class ProtocolCommand
         try
         {
             await using var scope = app.Services.CreateAsyncScope();
+            scope.ServiceProvider.GetRequiredService<TrialDbContext>().AuditActorOverride = AuditActor.System(ProtocolImportActor.CommandLine.Name);
             var importer = scope.ServiceProvider.GetRequiredService<ProtocolImporter>();
             var result = checkOnly
                 ? await importer.PreviewAsync(text, fileName)

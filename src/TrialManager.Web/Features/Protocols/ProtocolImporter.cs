@@ -88,6 +88,7 @@ public sealed class ProtocolImporter(TrialDbContext db, TimeProvider clock, ILog
 
         trial.Title = protocol.Title;
         await LinkSitesAsync(trial, protocol.Sites, cancellationToken);
+        db.AuditAction("ImportProtocol", nameof(Trial), trial.Id.ToString(), new { protocol.Code, protocol.Version, preview.Sequence, protocol.ContentHash }, trialId: trial.Id);
         db.ProtocolVersions.Add(new ProtocolVersion
         {
             TrialId = trial.Id,

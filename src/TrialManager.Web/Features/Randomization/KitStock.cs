@@ -1,0 +1,85 @@
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using Microsoft.EntityFrameworkCore;
+using TrialManager.Domain.Access;
+using TrialManager.Web.Authorization;
+using TrialManager.Web.Data;
+using TrialManager.Web.Features.Notifications;
+using TrialManager.Web.Sealing;
+
+namespace TrialManager.Web.Features.Randomization;
+
+/// <summary>
+/// Takes a kit of a given arm from a site's usable stock, and reports when none can be had, the same way whatever the
+/// arm. The arm comes from the sealed service only (a slot or a kit opened in memory) and never leaves this class.
+/// </summary>
+public sealed class KitStock(TrialDbContext db, Sealer sealer, Notifier notifier, TimeProvider clock, ILogger<KitStock> logger)
+{
+    /// <summary>Kits expiring within this many days are not dispensed (a kit must last until the next visit).</summary>
+    public const int ExpiryMarginDays = 14;
+
+    /// <summary>One wording for every way allocation can be unavailable, so the message says nothing about the arm.</summary>
+    public const string UnavailableMessage =
+        "No allocation is available for this participant at this site at the moment. Nothing was recorded. " +
+        "The data manager and the safety officer have been alerted.";
+
+    /// <summary>
+    /// A random kit of <paramref name="arm"/> at the site, locked for this transaction. Candidates are opened in memory,
+    /// then taken one at a time under a row lock that skips kits another transaction is taking.
+    /// </summary>
+    public async Task<Kit?> TakeAsync(Guid trialId, Guid siteId, string arm, CancellationToken cancellationToken)
+    {
+        var usableFrom = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime).AddDays(ExpiryMarginDays);
+        var stock = await db.Kits.AsNoTracking()
+            .Where(k => k.TrialId == trialId && k.SiteId == siteId && k.State == KitState.AtSite && k.ExpiresOn > usableFrom)
+            .Select(k => new { k.Id, k.SealedArm })
+            .ToListAsync(cancellationToken);
+        var candidates = new List<Guid>();
+        foreach (var kit in stock)
+        {
+            if (await sealer.OpenArmAsync(trialId, GenerateRandomizationList.KitArm, kit.Id, kit.SealedArm, cancellationToken) == arm)
+            {
+                candidates.Add(kit.Id);
+            }
+        }
+
+        RandomNumberGenerator.Shuffle(CollectionsMarshal.AsSpan(candidates));
+        foreach (var id in candidates)
+        {
+            var taken = (await db.Kits.FromSql($"""SELECT * FROM "Kits" WHERE "Id" = {id} AND "State" = 'AtSite' FOR UPDATE SKIP LOCKED""").ToListAsync(cancellationToken)).SingleOrDefault();
+            if (taken is not null)
+            {
+                return taken;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The participant's allocated arm, opened from their slot (never shown; used only to match kits).</summary>
+    public async Task<string> AllocatedArmAsync(Participant participant, CancellationToken cancellationToken)
+    {
+        var slot = await db.RandomizationSlots.AsNoTracking().SingleAsync(s => s.ParticipantId == participant.Id, cancellationToken);
+        return await sealer.OpenArmAsync(participant.TrialId, GenerateRandomizationList.SlotArm, slot.Id, slot.SealedArm, cancellationToken);
+    }
+
+    /// <summary>
+    /// Records that an allocation could not be made (in its own save, after the caller rolled back), alerts the data
+    /// manager and safety officer, and returns the arm-neutral message. The cause goes to the log only.
+    /// </summary>
+    public async Task<OperationResult> UnavailableAsync(Participant participant, string action, string cause, CancellationToken cancellationToken)
+    {
+        logger.LogWarning("{Action} blocked for participant {ParticipantId} at site {SiteId}: {Cause}", action, participant.Id, participant.SiteId, cause);
+        db.ChangeTracker.Clear();
+        db.AuditAction($"{action}Blocked", nameof(Participant), participant.Id.ToString(), new { Message = "No allocation available at the site" }, participant.TrialId, participant.SiteId, participant.Id);
+        await db.SaveChangesAsync(cancellationToken);
+        await notifier.NotifyRolesAsync(
+            [TrialRoles.DataManager, TrialRoles.SafetyOfficer],
+            $"{action} blocked for {participant.Number}",
+            $"Site staff could not complete '{action}' for participant {participant.Number}: no allocation is available at the site. Check the site's kit stock and the randomization list.",
+            $"/participants/{participant.Id}",
+            db.CurrentActor,
+            cancellationToken);
+        return OperationResult.Fail("", UnavailableMessage);
+    }
+}
