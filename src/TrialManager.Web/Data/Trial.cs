@@ -20,7 +20,7 @@ public sealed class Trial
 
 /// <summary>
 /// One imported protocol text. Sequence 1 is the original; each later import with different content is an amendment.
-/// The source text is kept exactly as imported, with its canonical content hash; every record collected under the
+/// The source text is kept exactly as imported (sealed), with its canonical content hash; every record collected under the
 /// trial keeps the version it was collected under.
 /// </summary>
 public sealed class ProtocolVersion
@@ -42,7 +42,9 @@ public sealed class ProtocolVersion
 
     public string FileName { get; set; } = "";
 
-    public string SourceText { get; set; } = "";
+    /// <summary>The file's text exactly as imported, sealed (it names the arms and the block sizes).</summary>
+    [Audit.Sealed]
+    public byte[] SealedSourceText { get; set; } = [];
 
     public DateTimeOffset ImportedAt { get; set; }
 

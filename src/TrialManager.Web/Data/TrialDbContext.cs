@@ -116,7 +116,7 @@ public sealed class TrialDbContext(DbContextOptions<TrialDbContext> options, IHt
             version.Property(v => v.Version).HasMaxLength(32).IsRequired();
             version.Property(v => v.ContentHash).HasMaxLength(64).IsFixedLength().IsRequired();
             version.Property(v => v.FileName).HasMaxLength(255).IsRequired();
-            version.Property(v => v.SourceText).IsRequired();
+            version.Property(v => v.SealedSourceText).IsRequired();
             version.Property(v => v.ImportedBy).HasMaxLength(450).IsRequired();
             version.Property(v => v.ImportedByName).HasMaxLength(200).IsRequired();
         });

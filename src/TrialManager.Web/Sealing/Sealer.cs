@@ -80,6 +80,19 @@ public sealed class Sealer(MasterKey masterKey, IDbContextFactory<TrialDbContext
         return Decrypt(key, sealedValue, RowContext(purpose, rowId), $"{purpose} {rowId}");
     }
 
+    /// <summary>
+    /// Seals installation-level secrets that exist before any trial key (the stored protocol texts, which name the arms
+    /// and block sizes) under a subkey derived from the master key.
+    /// </summary>
+    public byte[] SealWithInstallationKey(string purpose, Guid rowId, ReadOnlySpan<byte> plaintext) =>
+        Encrypt(InstallationKey(purpose), plaintext, RowContext(purpose, rowId));
+
+    public byte[] OpenWithInstallationKey(string purpose, Guid rowId, byte[] sealedValue) =>
+        Decrypt(InstallationKey(purpose), sealedValue, RowContext(purpose, rowId), $"{purpose} {rowId}");
+
+    private byte[] InstallationKey(string purpose) =>
+        HKDF.DeriveKey(HashAlgorithmName.SHA256, masterKey.Bytes.ToArray(), 32, info: Encoding.UTF8.GetBytes($"trialmanager:{purpose}"));
+
     private async Task<byte[]> DataKeyAsync(Guid trialId, CancellationToken cancellationToken)
     {
         if (_dataKeys.TryGetValue(trialId, out var cached))

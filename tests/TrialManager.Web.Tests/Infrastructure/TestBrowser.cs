@@ -40,15 +40,25 @@ public sealed class TestBrowser : IDisposable
     private readonly TrialApp _app;
 
     public TestBrowser(TrialApp app)
-    {
-        _app = app;
-        _client = app.CreateClient(new WebApplicationFactoryClientOptions
+        : this(app, app.CreateClient(new WebApplicationFactoryClientOptions
         {
             AllowAutoRedirect = false,
             HandleCookies = true,
             BaseAddress = new Uri("https://localhost"),
-        });
+        }))
+    {
     }
+
+    /// <summary>A browser on another host of the same deployment (a second instance, or a real app process); accounts come from <paramref name="app"/>.</summary>
+    public TestBrowser(TrialApp app, HttpClient client)
+    {
+        _app = app;
+        _client = client;
+    }
+
+    /// <summary>A cookie-keeping client for a real server address, following no redirects by itself.</summary>
+    public static HttpClient ClientFor(Uri baseAddress) =>
+        new(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = true, CookieContainer = new System.Net.CookieContainer() }) { BaseAddress = baseAddress };
 
     public List<(HttpStatusCode Status, string Url)> Hops { get; } = [];
 

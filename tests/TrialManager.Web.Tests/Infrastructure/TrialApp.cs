@@ -98,15 +98,28 @@ public class TrialApp : WebApplicationFactory<Program>, IAsyncLifetime
 
     public async Task<Guid> SiteIdAsync(string code) => await WithDbAsync(db => db.Sites.Where(s => s.Code == code).Select(s => s.Id).SingleAsync());
 
+    /// <summary>Another app host on this app's database and master key, as a second instance behind a load balancer.</summary>
+    public SecondInstance NewInstanceOnSameDatabase() => new(this);
+
+    /// <summary>The settings any host of this deployment needs (in-process or a real process).</summary>
+    public IReadOnlyDictionary<string, string> DeploymentSettings => new Dictionary<string, string>
+    {
+        ["ConnectionStrings:TrialManager"] = ConnectionString,
+        ["TrialManager:SeedDemo"] = "false",
+        ["TrialManager:MigrateOnStart"] = "false",
+        ["TrialManager:SignInAttemptsPerMinute"] = "100000",
+        ["TrialManager:MasterKey"] = MasterKeyBase64,
+    };
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
-        builder.UseSetting("ConnectionStrings:TrialManager", ConnectionString);
-        builder.UseSetting("TrialManager:SeedDemo", "false");
-        builder.UseSetting("TrialManager:MigrateOnStart", "false");
-        // Every test browser comes from the same (unknown) address; the rate-limit test sets its own low limit.
-        builder.UseSetting("TrialManager:SignInAttemptsPerMinute", "100000");
-        builder.UseSetting("TrialManager:MasterKey", MasterKeyBase64);
+        // Every test browser comes from the same (unknown) address, hence the high sign-in limit; the rate-limit test sets its own.
+        foreach (var (key, value) in DeploymentSettings)
+        {
+            builder.UseSetting(key, value);
+        }
+
         foreach (var (key, value) in Settings)
         {
             builder.UseSetting(key, value);
@@ -118,5 +131,27 @@ public class TrialApp : WebApplicationFactory<Program>, IAsyncLifetime
             logging.AddProvider(Logs);
         });
         builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Clock));
+    }
+}
+
+/// <summary>A second in-process host of the same deployment: same database, same master key, its own memory and caches.</summary>
+public sealed class SecondInstance(TrialApp first) : WebApplicationFactory<Program>
+{
+    public TestBrowser NewBrowser() => new(first, CreateClient(new WebApplicationFactoryClientOptions
+    {
+        AllowAutoRedirect = false,
+        HandleCookies = true,
+        BaseAddress = new Uri("https://localhost"),
+    }));
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        foreach (var (key, value) in first.DeploymentSettings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.ConfigureLogging(logging => logging.ClearProviders());
     }
 }

@@ -17,6 +17,7 @@ public class ProtocolCommandLineTests(TrialApp app) : IClassFixture<TrialApp>
         }
 
         info.Environment["ConnectionStrings__TrialManager"] = app.ConnectionString;
+        info.Environment["TrialManager__MasterKey"] = app.MasterKeyBase64;
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         info.Environment["Logging__LogLevel__Default"] = "Warning";
         using var process = Process.Start(info)!;

@@ -7,7 +7,7 @@ CREATE TABLE "ProtocolVersions" (
     "Version" character varying(32) NOT NULL,
     "ContentHash" character(64) NOT NULL,
     "FileName" character varying(255) NOT NULL,
-    "SourceText" text NOT NULL,
+    "SealedSourceText" bytea NOT NULL,
     "ImportedAt" timestamp with time zone NOT NULL,
     "ImportedBy" character varying(450) NOT NULL,
     "ImportedByName" character varying(200) NOT NULL,

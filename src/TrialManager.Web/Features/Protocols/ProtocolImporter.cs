@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using TrialManager.Domain.Protocols;
 using TrialManager.Web.Data;
+using TrialManager.Web.Sealing;
 using DomainSite = TrialManager.Domain.Protocols.Site;
 
 namespace TrialManager.Web.Features.Protocols;
@@ -38,8 +39,10 @@ public sealed record ProtocolImportActor(string Id, string Name)
 /// validation runs for the administrator's upload and the command line; a file with any error imports nothing.
 /// Authorization is the caller's job (<see cref="ImportProtocol"/> for the web); this class trusts its caller.
 /// </summary>
-public sealed class ProtocolImporter(TrialDbContext db, TimeProvider clock, ILogger<ProtocolImporter> logger)
+public sealed class ProtocolImporter(TrialDbContext db, Sealer sealer, TimeProvider clock, ILogger<ProtocolImporter> logger)
 {
+    public const string SourceTextPurpose = "protocol-text";
+
     /// <summary>Larger files are refused before parsing; real protocols are a few tens of kilobytes.</summary>
     public const int MaximumBytes = 1024 * 1024;
 
@@ -89,18 +92,19 @@ public sealed class ProtocolImporter(TrialDbContext db, TimeProvider clock, ILog
         trial.Title = protocol.Title;
         await LinkSitesAsync(trial, protocol.Sites, cancellationToken);
         db.AuditAction("ImportProtocol", nameof(Trial), trial.Id.ToString(), new { protocol.Code, protocol.Version, preview.Sequence, protocol.ContentHash }, trialId: trial.Id);
-        db.ProtocolVersions.Add(new ProtocolVersion
+        var version = new ProtocolVersion
         {
             TrialId = trial.Id,
             Sequence = preview.Sequence!.Value,
             Version = protocol.Version,
             ContentHash = protocol.ContentHash,
             FileName = SafeFileName(fileName),
-            SourceText = text,
             ImportedAt = now,
             ImportedBy = actor.Id,
             ImportedByName = actor.Name,
-        });
+        };
+        version.SealedSourceText = sealer.SealWithInstallationKey(SourceTextPurpose, version.Id, System.Text.Encoding.UTF8.GetBytes(text));
+        db.ProtocolVersions.Add(version);
 
         try
         {

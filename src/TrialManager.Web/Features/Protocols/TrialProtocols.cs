@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
 using TrialManager.Domain.Protocols;
 using TrialManager.Web.Data;
+using TrialManager.Web.Sealing;
 
 namespace TrialManager.Web.Features.Protocols;
 
@@ -9,7 +10,7 @@ namespace TrialManager.Web.Features.Protocols;
 /// The parsed protocol of a stored protocol version. Versions never change once imported, so each is parsed once per
 /// process; the stored text is checked against its recorded content hash before use.
 /// </summary>
-public sealed class TrialProtocols(IDbContextFactory<TrialDbContext> dbFactory)
+public sealed class TrialProtocols(IDbContextFactory<TrialDbContext> dbFactory, Sealer sealer)
 {
     private readonly ConcurrentDictionary<Guid, Protocol> _parsed = new();
 
@@ -33,9 +34,10 @@ public sealed class TrialProtocols(IDbContextFactory<TrialDbContext> dbFactory)
         return (versionId, await ForVersionAsync(versionId, cancellationToken));
     }
 
-    private static Protocol Parse(ProtocolVersion version)
+    private Protocol Parse(ProtocolVersion version)
     {
-        var load = ProtocolLoader.Load(version.SourceText, version.FileName);
+        var text = System.Text.Encoding.UTF8.GetString(sealer.OpenWithInstallationKey(ProtocolImporter.SourceTextPurpose, version.Id, version.SealedSourceText));
+        var load = ProtocolLoader.Load(text, version.FileName);
         if (!load.Succeeded || load.Protocol.ContentHash != version.ContentHash)
         {
             throw new InvalidOperationException($"Stored protocol version {version.Id} no longer matches its content hash; it was altered in the database.");

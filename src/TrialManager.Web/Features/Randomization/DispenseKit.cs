@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using TrialManager.Web.Authorization;
 using TrialManager.Web.Data;
 using TrialManager.Web.Features.Protocols;
+using TrialManager.Web.Sealing;
 
 namespace TrialManager.Web.Features.Randomization;
 
@@ -15,6 +16,32 @@ public sealed class DispenseKit(TrialDbContext db, KitStock stock, TrialProtocol
     public sealed record Dispensed(string KitCode, bool AlreadyDispensed);
 
     public async Task<OperationResult<Dispensed>> AtVisitAsync(Guid participantId, string visitCode, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await AtVisitCoreAsync(participantId, visitCode, cancellationToken);
+        }
+        catch (SealBrokenException e)
+        {
+            var participant = await db.Participants.AsNoTracking().SingleAsync(p => p.Id == participantId, cancellationToken);
+            return new(await stock.SealBrokenAsync(participant, "Dispensing", e, cancellationToken), null);
+        }
+    }
+
+    public async Task<OperationResult<Dispensed>> ReplaceAsync(Guid participantId, string kitCode, KitState reason, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await ReplaceCoreAsync(participantId, kitCode, reason, cancellationToken);
+        }
+        catch (SealBrokenException e)
+        {
+            var participant = await db.Participants.AsNoTracking().SingleAsync(p => p.Id == participantId, cancellationToken);
+            return new(await stock.SealBrokenAsync(participant, "Kit replacement", e, cancellationToken), null);
+        }
+    }
+
+    private async Task<OperationResult<Dispensed>> AtVisitCoreAsync(Guid participantId, string visitCode, CancellationToken cancellationToken)
     {
         var participant = await AuthorizeAsync(participantId, cancellationToken);
         var protocol = await protocols.ForVersionAsync(participant.ProtocolVersionId, cancellationToken);
@@ -52,7 +79,7 @@ public sealed class DispenseKit(TrialDbContext db, KitStock stock, TrialProtocol
         return new(OperationResult.Success, new Dispensed(kit.Code, AlreadyDispensed: false));
     }
 
-    public async Task<OperationResult<Dispensed>> ReplaceAsync(Guid participantId, string kitCode, KitState reason, CancellationToken cancellationToken = default)
+    private async Task<OperationResult<Dispensed>> ReplaceCoreAsync(Guid participantId, string kitCode, KitState reason, CancellationToken cancellationToken)
     {
         if (reason is not (KitState.Damaged or KitState.Lost))
         {

@@ -63,6 +63,27 @@ public sealed class KitStock(TrialDbContext db, Sealer sealer, Notifier notifier
         return await sealer.OpenArmAsync(participant.TrialId, GenerateRandomizationList.SlotArm, slot.Id, slot.SealedArm, cancellationToken);
     }
 
+    public const string SealBrokenMessage =
+        "The sealed randomization data failed its integrity check, so nothing was done. The safety officer and the data " +
+        "manager have been alerted; do not retry until they have checked the trial's list.";
+
+    /// <summary>A sealed value would not open (tampering or a wrong master key): alert, and refuse without detail.</summary>
+    public async Task<OperationResult> SealBrokenAsync(Participant participant, string action, SealBrokenException e, CancellationToken cancellationToken)
+    {
+        logger.LogError("{Action} for participant {ParticipantId} stopped: {Problem}", action, participant.Id, e.Message);
+        db.ChangeTracker.Clear();
+        db.AuditAction("SealBroken", nameof(Participant), participant.Id.ToString(), new { Action = action, Problem = e.Message }, participant.TrialId, participant.SiteId, participant.Id);
+        await db.SaveChangesAsync(cancellationToken);
+        await notifier.NotifyRolesAsync(
+            [TrialRoles.SafetyOfficer, TrialRoles.DataManager],
+            "Sealed randomization data failed its integrity check",
+            $"'{action}' for participant {participant.Number} stopped because a sealed value would not open: {e.Message} Verify the list on the trial page.",
+            $"/participants/{participant.Id}",
+            db.CurrentActor,
+            cancellationToken);
+        return OperationResult.Fail("", SealBrokenMessage);
+    }
+
     /// <summary>
     /// Records that an allocation could not be made (in its own save, after the caller rolled back), alerts the data
     /// manager and safety officer, and returns the arm-neutral message. The cause goes to the log only.

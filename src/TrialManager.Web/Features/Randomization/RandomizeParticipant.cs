@@ -45,6 +45,12 @@ public sealed class RandomizeParticipant(
             {
                 return await AttemptAsync(participantId, cancellationToken);
             }
+            catch (SealBrokenException e)
+            {
+                // Tampering or a wrong master key: stop, record nothing, and tell the people who must act.
+                db.ChangeTracker.Clear();
+                return new(await stock.SealBrokenAsync(participant, "Randomization", e, cancellationToken), null);
+            }
             catch (Exception e) when (attempt < Attempts && IsTransient(e))
             {
                 // Deadlock, serialization failure or a lost race on a kit or a unique key: start again from the top.
