@@ -45,16 +45,44 @@ public sealed class TrialDbContext(DbContextOptions<TrialDbContext> options, IHt
     public void AuditAction(string action, string entityType, string entityId, object details, Guid? trialId = null, Guid? siteId = null, Guid? participantId = null) =>
         AuditTrail.Add(CurrentActor.Entry(action, entityType, entityId, System.Text.Json.JsonSerializer.Serialize(details), AuditReason, trialId, siteId, participantId));
 
-    public override int SaveChanges(bool acceptAllChangesOnSuccess)
-    {
-        AuditTrail.AddRange(AuditCapture.Collect(this, CurrentActor, AuditReason));
-        return base.SaveChanges(acceptAllChangesOnSuccess);
-    }
+    public override int SaveChanges(bool acceptAllChangesOnSuccess) =>
+        SaveChangesAsync(acceptAllChangesOnSuccess).GetAwaiter().GetResult();
 
-    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Saves the changes and their audit entries atomically: the data first, then the entries (captured before the data
+    /// was written, so old values are right), in one transaction. Writing the entries last keeps the audit chain's lock,
+    /// taken by the database at the first entry and held to commit, as short as it can be.
+    /// </summary>
+    public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
     {
-        AuditTrail.AddRange(AuditCapture.Collect(this, CurrentActor, AuditReason));
-        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        var captured = AuditCapture.Collect(this, CurrentActor, AuditReason);
+        var pendingActions = ChangeTracker.Entries<AuditEntry>().Where(e => e.State == EntityState.Added).ToList();
+        foreach (var action in pendingActions)
+        {
+            action.State = EntityState.Detached;
+        }
+
+        var ownTransaction = Database.CurrentTransaction is null ? await Database.BeginTransactionAsync(cancellationToken) : null;
+        try
+        {
+            var written = await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+            AuditTrail.AddRange(captured);
+            AuditTrail.AddRange(pendingActions.Select(a => a.Entity));
+            written += await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+            if (ownTransaction is not null)
+            {
+                await ownTransaction.CommitAsync(cancellationToken);
+            }
+
+            return written;
+        }
+        finally
+        {
+            if (ownTransaction is not null)
+            {
+                await ownTransaction.DisposeAsync();
+            }
+        }
     }
 
     public DbSet<Site> Sites => Set<Site>();

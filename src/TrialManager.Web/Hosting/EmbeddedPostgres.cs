@@ -20,15 +20,19 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
     private readonly string _binDirectory;
     private readonly string? _runAsUser;
     private readonly bool _throwaway;
+    private readonly bool _durable;
     private bool _startedHere;
 
-    private EmbeddedPostgres(string root, string binDirectory, string? runAsUser, bool throwaway)
+    private EmbeddedPostgres(string root, string binDirectory, string? runAsUser, bool throwaway, bool durable)
     {
         _root = root;
         _binDirectory = binDirectory;
         _runAsUser = runAsUser;
         _throwaway = throwaway;
+        _durable = durable;
     }
+
+    public string BinDirectory => _binDirectory;
 
     public string DataDirectory => Path.Combine(_root, "pgdata");
 
@@ -38,13 +42,16 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
 
     /// <summary>Starts (initialising first if needed) a cluster kept in <paramref name="root"/> between runs.</summary>
     public static Task<EmbeddedPostgres> StartPersistentAsync(string root, string? binDirectory, ILogger logger, CancellationToken cancellationToken = default) =>
-        StartAsync(root, binDirectory, throwaway: false, logger, cancellationToken);
+        StartAsync(root, binDirectory, throwaway: false, durable: true, logger, cancellationToken);
 
-    /// <summary>Starts a fresh cluster in a new temporary folder, deleted on dispose. Tuned for speed, not durability.</summary>
-    public static Task<EmbeddedPostgres> StartThrowawayAsync(string? binDirectory, ILogger logger, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Starts a fresh cluster in a new temporary folder, deleted on dispose. Tuned for speed (no fsync) unless
+    /// <paramref name="durable"/>, which benchmarks use so that commits cost what they cost in production.
+    /// </summary>
+    public static Task<EmbeddedPostgres> StartThrowawayAsync(string? binDirectory, ILogger logger, bool durable = false, CancellationToken cancellationToken = default)
     {
         var root = Path.Combine(Path.GetTempPath(), "trialmanager-pg-" + Guid.NewGuid().ToString("N")[..12]);
-        return StartAsync(root, binDirectory, throwaway: true, logger, cancellationToken);
+        return StartAsync(root, binDirectory, throwaway: true, durable, logger, cancellationToken);
     }
 
     public string ConnectionString(string database) => new NpgsqlConnectionStringBuilder
@@ -122,11 +129,11 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
 
     private string PgCtl => Path.Combine(_binDirectory, "pg_ctl");
 
-    private static async Task<EmbeddedPostgres> StartAsync(string root, string? binDirectory, bool throwaway, ILogger logger, CancellationToken cancellationToken)
+    private static async Task<EmbeddedPostgres> StartAsync(string root, string? binDirectory, bool throwaway, bool durable, ILogger logger, CancellationToken cancellationToken)
     {
         var bin = binDirectory is { Length: > 0 } ? binDirectory : FindBinDirectory();
         var runAs = Environment.IsPrivilegedProcess ? "postgres" : null;
-        var cluster = new EmbeddedPostgres(root, bin, runAs, throwaway);
+        var cluster = new EmbeddedPostgres(root, bin, runAs, throwaway, durable);
         await cluster.InitialiseAsync(logger, cancellationToken);
         await cluster.StartServerAsync(cancellationToken);
         return cluster;
@@ -211,7 +218,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
             "max_connections = 200",
             "logging_collector = off",
         };
-        if (_throwaway)
+        if (!_durable)
         {
             // Tests want speed; a crash of a throwaway cluster loses nothing anyone needs.
             settings.AddRange(["fsync = off", "synchronous_commit = off", "full_page_writes = off", "shared_buffers = 128MB"]);

@@ -1,0 +1,186 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using TrialManager.Domain.Access;
+using TrialManager.Web.Data;
+using TrialManager.Web.Features.Protocols;
+using TrialManager.Web.Features.Randomization;
+using TrialManager.Web.Hosting;
+using TrialManager.Web.Sealing;
+
+namespace TrialManager.Benchmarks;
+
+/// <summary>
+/// Randomizations per second and p50/p99 latency of the real RandomizeParticipant operation (sealed list, row locks,
+/// kit matching, audit entries, one transaction each) with 1, 8 and 32 concurrent clients, next to pgbench's TPC-B-like
+/// transactions per second on the same PostgreSQL server in the same run, as a ratio. The server is durable (fsync on),
+/// so both pay for real commits.
+/// </summary>
+internal static class RandomizationBenchmark
+{
+    private static readonly int[] ClientCounts = [1, 8, 32];
+
+    public static async Task<string> RunAsync(bool quick)
+    {
+        var sites = quick ? 8 : 20;
+        var perClientLevel = quick ? new[] { 60, 240, 480 } : [200, 800, 1600];
+        var participantsPerSite = (perClientLevel.Sum() / sites) + 10;
+        var seconds = quick ? 5 : 10;
+
+        await using var cluster = await EmbeddedPostgres.StartThrowawayAsync(null, NullLogger.Instance, durable: true);
+        await cluster.EnsureDatabaseAsync("bench");
+        await cluster.EnsureDatabaseAsync("pgbench");
+        Console.Error.WriteLine($"PostgreSQL (durable) on port {cluster.Port}; initialising pgbench scale 8 ...");
+        await Pgbench.InitialiseAsync(cluster.BinDirectory, cluster.ConnectionString("pgbench"), scale: 8);
+
+        await using var app = new BenchApp(cluster.ConnectionString("bench"), MasterKey.NewBase64());
+        _ = app.Services;
+        var (coordinator, trialId) = await SetUpTrialAsync(app, sites, participantsPerSite);
+        var participants = new ConcurrentQueue<Guid>(await app.Services.GetRequiredService<IDbContextFactory<TrialDbContext>>().CreateDbContext()
+            .Participants.Where(p => p.TrialId == trialId).OrderBy(p => p.Number).Select(p => p.Id).ToListAsync());
+
+        // Warm up the app (JIT, pools, caches) before anything is timed.
+        await RandomizeManyAsync(app, coordinator, participants, clients: 4, count: 40);
+
+        var rows = new List<string>();
+        foreach (var (clients, count) in ClientCounts.Zip(perClientLevel))
+        {
+            var latencies = await RandomizeManyAsync(app, coordinator, participants, clients, count);
+            var tps = await Pgbench.RunAsync(cluster.BinDirectory, cluster.ConnectionString("pgbench"), clients, seconds);
+            latencies.Sort();
+            var rate = latencies.Count / latencies.Wall.TotalSeconds;
+            rows.Add(string.Create(CultureInfo.InvariantCulture,
+                $"| {clients} | {latencies.Count} | {rate:0.0} | {latencies.Percentile(0.50):0.0} | {latencies.Percentile(0.99):0.0} | {tps:0.0} | {rate / tps:0.00} |"));
+            Console.Error.WriteLine(rows[^1]);
+        }
+
+        return new StringBuilder()
+            .AppendLine(CultureInfo.InvariantCulture, $"Randomization: {sites} sites, {sites * 2} strata, the real operation in-process; pgbench TPC-B-like (scale 8, -T {seconds}) on the same durable PostgreSQL server, run after each level.")
+            .AppendLine()
+            .AppendLine("| clients | randomizations | randomizations/s | p50 ms | p99 ms | pgbench tps | ratio |")
+            .AppendLine("|---:|---:|---:|---:|---:|---:|---:|")
+            .AppendJoin(Environment.NewLine, rows)
+            .AppendLine()
+            .ToString();
+    }
+
+    private static async Task<(string Coordinator, Guid TrialId)> SetUpTrialAsync(BenchApp app, int siteCount, int participantsPerSite)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        var services = scope.ServiceProvider;
+        var db = services.GetRequiredService<TrialDbContext>();
+        db.AuditActorOverride = TrialManager.Web.Data.Audit.AuditActor.System("benchmark set-up");
+        var roles = services.GetRequiredService<RoleManager<IdentityRole>>();
+        foreach (var role in TrialRoles.All)
+        {
+            await roles.CreateAsync(new IdentityRole(role));
+        }
+
+        var users = services.GetRequiredService<UserManager<ApplicationUser>>();
+        const string admin = "admin@bench.test", coordinator = "coordinator@bench.test";
+        foreach (var (email, role) in new[] { (admin, TrialRoles.Administrator), (coordinator, TrialRoles.SiteCoordinator) })
+        {
+            var user = new ApplicationUser { UserName = email, Email = email, DisplayName = email, CreatedAt = DateTimeOffset.UtcNow };
+            await users.CreateAsync(user, "benchmark-password-" + Guid.NewGuid().ToString("N"));
+            await users.AddToRoleAsync(user, role);
+        }
+
+        var text = ProtocolText(siteCount, participantsPerSite);
+        var trialId = await app.AsUserAsync(admin, async s =>
+        {
+            var imported = await s.GetRequiredService<ProtocolImporter>().ImportAsync(text, "bench.yaml", new ProtocolImportActor("bench", "benchmark"));
+            if (imported.Kind != ProtocolImportKind.NewTrial)
+            {
+                throw new InvalidOperationException("Benchmark protocol did not import: " + string.Join("; ", imported.Load.Errors));
+            }
+
+            var id = await s.GetRequiredService<TrialDbContext>().Trials.Select(t => t.Id).SingleAsync();
+            var generated = await s.GetRequiredService<GenerateRandomizationList>().ExecuteAsync(id);
+            return generated.Succeeded ? id : throw new InvalidOperationException("List generation failed");
+        });
+
+        var coordinatorId = (await users.FindByEmailAsync(coordinator))!.Id;
+        var siteRows = await db.Sites.OrderBy(s => s.Code).ToListAsync();
+        db.SiteMemberships.AddRange(siteRows.Select(s => new SiteMembership { UserId = coordinatorId, SiteId = s.Id }));
+        var versionId = await db.ProtocolVersions.Select(v => v.Id).SingleAsync();
+        var n = 0;
+        foreach (var site in siteRows)
+        {
+            for (var i = 1; i <= participantsPerSite; i++)
+            {
+                db.Participants.Add(new Participant
+                {
+                    TrialId = trialId,
+                    SiteId = site.Id,
+                    Number = string.Create(CultureInfo.InvariantCulture, $"{site.Code}-{i:0000}"),
+                    YearOfBirth = 1980,
+                    Sex = "F",
+                    ProtocolVersionId = versionId,
+                    Status = ParticipantStatus.Eligible,
+                    ConsentedOn = new DateOnly(2026, 11, 1),
+                    EligibilityConfirmedAt = DateTimeOffset.UtcNow,
+                    StratumLevels = n++ % 2 == 0 ? "baseline_severity=moderate" : "baseline_severity=moderately_severe",
+                    CreatedAt = DateTimeOffset.UtcNow,
+                });
+            }
+        }
+
+        await db.SaveChangesAsync();
+        return (coordinator, trialId);
+    }
+
+    /// <summary>The shipped psilocybin protocol with many sites, enough slots and a realistic stock per site.</summary>
+    private static string ProtocolText(int siteCount, int participantsPerSite)
+    {
+        var text = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "protocols", "psilocybin-mdd.yaml"));
+        var start = text.IndexOf("sites:\n", StringComparison.Ordinal);
+        var end = text.IndexOf("dosing:", StringComparison.Ordinal);
+        var sites = new StringBuilder("sites:\n");
+        for (var i = 1; i <= siteCount; i++)
+        {
+            sites.Append(CultureInfo.InvariantCulture, $"  - code: S{i:00}\n    name: Benchmark site {i}\n    country: GB\n    time_zone: Europe/London\n");
+        }
+
+        var slots = (participantsPerSite / 2) + 20;
+        return (text[..start] + sites + "\n" + text[end..])
+            .Replace("slots_per_stratum: 60", $"slots_per_stratum: {slots}", StringComparison.Ordinal)
+            .Replace("initial_stock_per_site: 12", $"initial_stock_per_site: {participantsPerSite + 20}", StringComparison.Ordinal)
+            .Replace("resupply_max: 12", $"resupply_max: {participantsPerSite + 20}", StringComparison.Ordinal);
+    }
+
+    private static async Task<Latencies> RandomizeManyAsync(BenchApp app, string coordinator, ConcurrentQueue<Guid> participants, int clients, int count)
+    {
+        var principal = await app.PrincipalAsync(coordinator);
+        var latencies = new ConcurrentBag<double>();
+        var remaining = count;
+        var wall = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(_ => Task.Run(async () =>
+        {
+            while (Interlocked.Decrement(ref remaining) >= 0 && participants.TryDequeue(out var id))
+            {
+                var watch = Stopwatch.StartNew();
+                var result = await app.AsAsync(principal, s => s.GetRequiredService<RandomizeParticipant>().ExecuteAsync(id));
+                latencies.Add(watch.Elapsed.TotalMilliseconds);
+                if (!result.Succeeded)
+                {
+                    throw new InvalidOperationException(string.Join(" ", result.Outcome.Errors.SelectMany(e => e.Value)));
+                }
+            }
+        })));
+        return new Latencies([.. latencies], wall.Elapsed);
+    }
+
+    private sealed record Latencies(List<double> Values, TimeSpan Wall)
+    {
+        public int Count => Values.Count;
+
+        public void Sort() => Values.Sort();
+
+        public double Percentile(double p) => Values[Math.Min(Values.Count - 1, (int)Math.Ceiling(p * Values.Count) - 1)];
+    }
+}
