@@ -22,6 +22,9 @@ public static class Policies
     /// <summary>See participant records: site staff at their sites, the data manager and the safety officer everywhere.</summary>
     public const string ParticipantRecords = nameof(ParticipantRecords);
 
+    /// <summary>Views that may show block sizes or allocations: the safety officer and the DSMB only.</summary>
+    public const string Unblinded = nameof(Unblinded);
+
     /// <summary>The trial overview (design, list commitment, totals): every role.</summary>
     public const string TrialOverview = nameof(TrialOverview);
 
@@ -34,5 +37,6 @@ public static class Policies
         builder.AddPolicy(Randomize, p => p.RequireRole(TrialRoles.SiteCoordinator));
         builder.AddPolicy(ParticipantRecords, p => p.RequireRole(TrialRoles.SiteCoordinator, TrialRoles.Investigator, TrialRoles.DataManager, TrialRoles.SafetyOfficer));
         builder.AddPolicy(TrialOverview, p => p.RequireRole(TrialRoles.All));
+        builder.AddPolicy(Unblinded, p => p.RequireRole([.. TrialRoles.Unblinded]));
     }
 }

@@ -72,6 +72,14 @@ public sealed class RandomizationTrial
         return new RandomizationTrial(trialId, code, protocol.Protocol);
     }
 
+    /// <summary>Wraps a trial created some other way (for example through its pages).</summary>
+    public static async Task<RandomizationTrial> CreateFromExistingAsync(TrialApp app, Guid trialId)
+    {
+        var code = await app.WithDbAsync(db => db.Trials.Where(t => t.Id == trialId).Select(t => t.Code).SingleAsync());
+        var protocol = await app.Services.GetRequiredService<TrialProtocols>().CurrentAsync(trialId);
+        return new RandomizationTrial(trialId, code, protocol.Protocol);
+    }
+
     /// <summary>Adds consented, eligible participants at a site, with stratification levels chosen in turn.</summary>
     public async Task<List<Guid>> AddEligibleParticipantsAsync(TrialApp app, string siteCode, int count, Func<int, string>? levels = null)
     {
