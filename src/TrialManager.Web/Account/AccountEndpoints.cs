@@ -18,6 +18,13 @@ public static class AccountEndpoints
                 }
 
                 logs.CreateLogger("TrialManager.Account").LogInformation("User {User} signed out", context.User.Identity?.Name);
+                // A new security stamp makes every cookie issued to this person invalid at its next request, so a
+                // copied or lingering cookie is worthless after sign-out. It signs them out on their other devices too.
+                if (await signIn.UserManager.GetUserAsync(context.User) is { } user)
+                {
+                    await signIn.UserManager.UpdateSecurityStampAsync(user);
+                }
+
                 await signIn.SignOutAsync();
                 return Results.LocalRedirect("/Account/Login");
             })

@@ -16,7 +16,8 @@ public static class AccountGate
     public static IApplicationBuilder UseAccountGate(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
         var user = context.User;
-        if (user.Identity?.IsAuthenticated == true && !IsAlwaysAllowed(context.Request.Path))
+        var anonymousEndpoint = context.GetEndpoint()?.Metadata.GetMetadata<Microsoft.AspNetCore.Authorization.IAllowAnonymous>() is not null;
+        if (user.Identity?.IsAuthenticated == true && !anonymousEndpoint && !IsAlwaysAllowed(context.Request.Path))
         {
             if (user.HasClaim(c => c.Type == TrialClaims.MustChangePassword))
             {
@@ -34,12 +35,12 @@ public static class AccountGate
         await next();
     });
 
-    private static bool IsAlwaysAllowed(PathString path) =>
-        path.StartsWithSegments("/Account", StringComparison.OrdinalIgnoreCase)
-        || path.StartsWithSegments("/lib", StringComparison.OrdinalIgnoreCase)
-        || path.StartsWithSegments("/health", StringComparison.OrdinalIgnoreCase)
-        || path.StartsWithSegments("/Error", StringComparison.OrdinalIgnoreCase)
-        || path.StartsWithSegments("/status", StringComparison.OrdinalIgnoreCase)
-        || path.Equals("/app.css", StringComparison.OrdinalIgnoreCase)
-        || path.Equals("/favicon.svg", StringComparison.OrdinalIgnoreCase);
+    /// <summary>Account pages stay reachable; everything anonymous (static files, health, error pages) is let through above.</summary>
+    private static bool IsAlwaysAllowed(PathString path) => path.StartsWithSegments("/Account", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Whether the person is held by the gate (the layout then shows no navigation that would only bounce them back).</summary>
+    public static bool IsHeld(System.Security.Claims.ClaimsPrincipal user) =>
+        user.Identity?.IsAuthenticated == true
+        && (user.HasClaim(c => c.Type == TrialClaims.MustChangePassword)
+            || (TrialRoles.RequireTwoFactor.Any(user.IsInRole) && !user.HasClaim(TrialClaims.AuthenticationMethod, TrialClaims.MultiFactor)));
 }

@@ -236,6 +236,10 @@ public static class TrialManagerSetup
                 }
 
                 await SecurityStampValidator.ValidatePrincipalAsync(context);
+                // The stamp is checked on every request, and the validator asks to re-issue the cookie each time it
+                // passes. Don't: the cookie would be rewritten on every response (static files included), and a
+                // response still in flight at sign-out could put it back. Sliding expiration still renews it.
+                context.ShouldRenew = false;
             };
         });
         services.Configure<CookieAuthenticationOptions>(IdentityConstants.TwoFactorUserIdScheme, o =>
