@@ -9,6 +9,8 @@ ensure_packages postgresql chromium poppler-utils fonts-dejavu-core
 
 results="${TRIALMANAGER_TEST_RESULTS:-$PWD/TestResults}"
 mkdir -p "$results"
+# Screenshots and other artefacts of the end-to-end tests (kept out of git).
+export TRIALMANAGER_ARTIFACTS="${TRIALMANAGER_ARTIFACTS:-$results/artifacts}"
 log="$results/dotnet-test.log"
 dotnet test TrialManager.sln --results-directory "$results" "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
