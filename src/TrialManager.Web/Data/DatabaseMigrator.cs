@@ -41,19 +41,19 @@ public sealed class DatabaseMigrator(ILogger<DatabaseMigrator> logger)
                 }
             }
 
-            var newlyApplied = new List<string>();
+            // Refuse before applying anything: an edited old migration means the code and the database disagree.
             foreach (var script in Scripts)
             {
-                if (applied.TryGetValue(script.Version, out var checksum))
+                if (applied.TryGetValue(script.Version, out var checksum) && !string.Equals(checksum, script.Checksum, StringComparison.Ordinal))
                 {
-                    if (!string.Equals(checksum, script.Checksum, StringComparison.Ordinal))
-                    {
-                        throw new InvalidOperationException(
-                            $"Migration {script.Version} was changed after it was applied (checksum {checksum} in the database, {script.Checksum} in the code). Write a new migration instead of editing an applied one.");
-                    }
-
-                    continue;
+                    throw new InvalidOperationException(
+                        $"Migration {script.Version} was changed after it was applied (checksum {checksum} in the database, {script.Checksum} in the code). Write a new migration instead of editing an applied one.");
                 }
+            }
+
+            var newlyApplied = new List<string>();
+            foreach (var script in Scripts.Where(s => !applied.ContainsKey(s.Version)))
+            {
 
                 await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
                 await ExecuteAsync(connection, transaction, script.Sql, cancellationToken);

@@ -261,6 +261,11 @@ public static class TrialManagerSetup
         }
 
         app.UseSecurityHeaders();
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseHttpsOnly();
+        }
+
         app.UseStatusCodePagesWithReExecute("/status/{0}", createScopeForStatusCodePages: true);
         app.UseRateLimiter();
         app.UseAuthentication();

@@ -36,12 +36,26 @@ public class ProductionHostingTests(ProductionApp app) : IClassFixture<Productio
         {
             var response = await client.GetAsync(url);
 
-            // (A plain-http form page is refused by antiforgery, whose cookie must be Secure; see the report.)
             var cookies = response.Headers.TryGetValues("Set-Cookie", out var values) ? values.ToList() : [];
             Assert.All(cookies, c => Assert.Contains("secure", c.Split(';').Select(a => a.Trim().ToLowerInvariant())));
             Assert.False(response.Headers.Contains("Strict-Transport-Security"), "HSTS must only be sent over HTTPS.");
             ErrorDetails.AssertNoneIn(await response.Content.ReadAsStringAsync());
         }
+    }
+
+    [Fact]
+    public async Task Outside_development_plain_http_is_refused_with_a_clear_message_except_the_health_check()
+    {
+        using var client = Client("http://trial.example.org");
+        foreach (var url in new[] { "/Account/Login", "/", "/admin/users" })
+        {
+            var response = await client.GetAsync(url);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Contains("only over HTTPS", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        var health = await client.GetAsync("/health");
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
     }
 
     [Fact]
