@@ -171,6 +171,7 @@ public static class TrialManagerSetup
                 o.Lockout.MaxFailedAccessAttempts = 5;
                 o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
                 o.User.RequireUniqueEmail = true;
+                o.Tokens.AuthenticatorTokenProvider = OneTimeAuthenticatorTokenProvider.ProviderName;
                 o.SignIn.RequireConfirmedAccount = false;
             })
             .AddRoles<IdentityRole>()
@@ -178,7 +179,8 @@ public static class TrialManagerSetup
             .AddSignInManager<TrialSignInManager>()
             .AddClaimsPrincipalFactory<TrialClaimsFactory>()
             .AddPasswordValidator<PolicyPasswordValidator>()
-            .AddDefaultTokenProviders();
+            .AddDefaultTokenProviders()
+            .AddTokenProvider<OneTimeAuthenticatorTokenProvider>(OneTimeAuthenticatorTokenProvider.ProviderName);
 
         // Check the security stamp on every request: disabling a user or changing their roles ends their sessions at once.
         services.Configure<SecurityStampValidatorOptions>(o =>

@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
-using TrialManager.Web.Tests.Infrastructure;
 using static Microsoft.Playwright.Assertions;
 
 namespace TrialManager.E2E.Tests.Infrastructure;
@@ -53,7 +52,7 @@ public static partial class AccountSteps
         var key = WhiteSpace().Replace(shown, "").ToUpperInvariant();
         Assert.Matches("^[A-Z2-7]{16,}$", key);
 
-        await page.GetByLabel("Code", new() { Exact = true }).FillAsync(Totp.Code(key));
+        await page.GetByLabel("Code", new() { Exact = true }).FillAsync(app.Codes.Next(key));
         await SettleAsync(page);
         await page.GetByRole(AriaRole.Button, new() { Name = "Verify and turn on" }).ClickAsync();
 
@@ -70,7 +69,7 @@ public static partial class AccountSteps
     public static async Task EnterAuthenticatorCodeAsync(BrowserApp app, IPage page, string email)
     {
         await Expect(page).ToHaveURLAsync(PathIs("/Account/LoginWith2fa"));
-        await page.GetByLabel("Code", new() { Exact = true }).FillAsync(Totp.Code(app.AuthenticatorKey(email)));
+        await page.GetByLabel("Code", new() { Exact = true }).FillAsync(app.Codes.Next(app.AuthenticatorKey(email)));
         await page.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
     }
 

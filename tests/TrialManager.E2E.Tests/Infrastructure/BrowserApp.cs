@@ -52,6 +52,11 @@ public sealed class BrowserApp : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>The app's clock (it starts at the real time and moves only when a test moves it). TOTP codes use the real time.</summary>
     public FakeClock Clock { get; } = new();
 
+    /// <summary>Authenticator codes for the app's accounts, each usable once, on this app's clock.</summary>
+    public AuthenticatorCodes Codes => _codes ??= new AuthenticatorCodes(Clock);
+
+    private AuthenticatorCodes? _codes;
+
     /// <summary>Where the app listens, e.g. http://127.0.0.1:40123.</summary>
     public Uri Address { get; private set; } = new("http://127.0.0.1/");
 

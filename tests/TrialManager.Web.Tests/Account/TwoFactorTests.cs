@@ -52,7 +52,7 @@ public class TwoFactorTests(TrialApp app) : IClassFixture<TrialApp>
         Assert.Contains("Your role requires a second factor", enrolment.Text, StringComparison.Ordinal);
 
         var key = AuthenticatorKey(enrolment);
-        var done = await browser.SubmitAsync(enrolment, "enable-authenticator", ("Input.Code", Totp.Code(key)));
+        var done = await browser.SubmitAsync(enrolment, "enable-authenticator", ("Input.Code", app.Codes.Next(key)));
 
         Assert.Equal(HttpStatusCode.OK, done.Status);
         Assert.Contains("Your authenticator app is set up", done.Text, StringComparison.Ordinal);
@@ -111,11 +111,36 @@ public class TwoFactorTests(TrialApp app) : IClassFixture<TrialApp>
         Assert.Equal("/Account/LoginWith2fa", wrong.Path);
         Assert.Contains("That code is not right", wrong.Text, StringComparison.Ordinal);
 
-        var home = await browser.SubmitAsync(wrong, "login-2fa", ("Input.Code", Totp.Code(key)));
+        var home = await browser.SubmitAsync(wrong, "login-2fa", ("Input.Code", app.Codes.Next(key)));
         Assert.Equal("/", home.Path);
         Assert.Equal(HttpStatusCode.OK, home.Status);
         var admin = await browser.GetAsync("/admin/users");
         Assert.Equal("/admin/users", admin.Path);
+    }
+
+    [Fact]
+    public async Task An_authenticator_code_is_accepted_once_only()
+    {
+        var account = await app.CreateAccountAsync([TrialRoles.Administrator]);
+        var (key, _) = await EnrolAsync(account);
+        var code = app.Codes.Next(key);
+
+        using (var first = app.NewBrowser())
+        {
+            var step = await first.SubmitAsync(await first.GetAsync("/Account/Login"), "login", ("Input.Email", account.Email), ("Input.Password", account.Password));
+            var home = await first.SubmitAsync(step, "login-2fa", ("Input.Code", code));
+            Assert.Equal("/", home.Path);
+        }
+
+        // The same code again, well within its 30-second step: someone who saw it cannot use it.
+        using var second = app.NewBrowser();
+        var again = await second.SubmitAsync(await second.GetAsync("/Account/Login"), "login", ("Input.Email", account.Email), ("Input.Password", account.Password));
+        var replay = await second.SubmitAsync(again, "login-2fa", ("Input.Code", code));
+        Assert.Equal("/Account/LoginWith2fa", replay.Path);
+        Assert.Contains("That code is not right", replay.Text, StringComparison.Ordinal);
+
+        var fresh = await second.SubmitAsync(replay, "login-2fa", ("Input.Code", app.Codes.Next(key)));
+        Assert.Equal("/", fresh.Path);
     }
 
     [Fact]
@@ -169,9 +194,9 @@ public class TwoFactorTests(TrialApp app) : IClassFixture<TrialApp>
         [.. page.Document.QuerySelectorAll("[data-testid=recovery-codes] li").Select(li => li.TextContent.Trim()).Where(c => c.Length > 0)];
 
     /// <summary>A six-digit code that is not valid in any window the server accepts (now ± 90 s).</summary>
-    private static string WrongCode(string key)
+    private string WrongCode(string key)
     {
-        var now = DateTimeOffset.UtcNow;
+        var now = app.Clock.GetUtcNow();
         var valid = Enumerable.Range(-4, 9).Select(step => Totp.Code(key, now.AddSeconds(step * 30))).ToHashSet(StringComparer.Ordinal);
         return Enumerable.Range(0, 1000).Select(i => (123456 + (i * 7919)).ToString("D6", System.Globalization.CultureInfo.InvariantCulture)).First(c => !valid.Contains(c));
     }
@@ -183,7 +208,7 @@ public class TwoFactorTests(TrialApp app) : IClassFixture<TrialApp>
         var enrolment = await browser.SignInAsync(account.Email, account.Password);
         Assert.Equal(EnrolmentPath, enrolment.Path);
         var key = AuthenticatorKey(enrolment);
-        var done = await browser.SubmitAsync(enrolment, "enable-authenticator", ("Input.Code", Totp.Code(key)));
+        var done = await browser.SubmitAsync(enrolment, "enable-authenticator", ("Input.Code", app.Codes.Next(key)));
         var codes = RecoveryCodes(done);
         Assert.Equal(10, codes.Count);
         app.RememberAuthenticatorKey(account.Email, key);

@@ -23,6 +23,11 @@ public class TrialApp : WebApplicationFactory<Program>, IAsyncLifetime
 
     public FakeClock Clock { get; } = new();
 
+    /// <summary>Authenticator codes for the app's accounts, each usable once, on this app's clock.</summary>
+    public AuthenticatorCodes Codes => _codes ??= new AuthenticatorCodes(Clock);
+
+    private AuthenticatorCodes? _codes;
+
     /// <summary>This app's master key (each test class has its own, as each deployment would).</summary>
     public string MasterKeyBase64 { get; } = Sealing.MasterKey.NewBase64();
 
