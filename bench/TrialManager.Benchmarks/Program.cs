@@ -14,36 +14,36 @@ internal static class BenchmarkCommand
     public static async Task<int> Main(string[] args)
     {
         var quick = args.Contains("--quick");
-    var name = args.FirstOrDefault(a => !a.StartsWith('-')) ?? "";
-    string table;
-    switch (name)
-    {
-        case "randomization":
-            table = await RandomizationBenchmark.RunAsync(quick);
-            break;
-        default:
-            Console.Error.WriteLine("Usage: dotnet run -c Release --project bench/TrialManager.Benchmarks -- randomization [--quick]");
-            return 2;
-    }
+        var name = args.FirstOrDefault(a => !a.StartsWith('-')) ?? "";
+        string table;
+        switch (name)
+        {
+            case "randomization":
+                table = await RandomizationBenchmark.RunAsync(quick);
+                break;
+            default:
+                Console.Error.WriteLine("Usage: dotnet run -c Release --project bench/TrialManager.Benchmarks -- randomization [--quick]");
+                return 2;
+        }
 
-    var commit = Git("rev-parse --short HEAD");
-    var dirty = Git("status --porcelain").Length > 0 ? " (with uncommitted changes)" : "";
-    var now = DateTimeOffset.UtcNow;
-    var report = new StringBuilder()
-        .AppendLine(CultureInfo.InvariantCulture, $"## {name}{(quick ? " (quick)" : "")}: {now:yyyy-MM-dd HH:mm} UTC, commit {commit}{dirty}")
-        .AppendLine()
-        .AppendLine(CultureInfo.InvariantCulture, $"Machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}.")
-        .AppendLine()
-        .Append(table)
-        .ToString();
-    Console.WriteLine(report);
+        var commit = Git("rev-parse --short HEAD");
+        var dirty = Git("status --porcelain").Length > 0 ? " (with uncommitted changes)" : "";
+        var now = DateTimeOffset.UtcNow;
+        var report = new StringBuilder()
+            .AppendLine(CultureInfo.InvariantCulture, $"## {name}{(quick ? " (quick)" : "")}: {now:yyyy-MM-dd HH:mm} UTC, commit {commit}{dirty}")
+            .AppendLine()
+            .AppendLine(CultureInfo.InvariantCulture, $"Machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}.")
+            .AppendLine()
+            .Append(table)
+            .ToString();
+        Console.WriteLine(report);
 
-    var results = Path.Combine(RepositoryRoot(), "bench", "results");
-    Directory.CreateDirectory(results);
-    var file = Path.Combine(results, $"{name}.md");
-    await File.AppendAllTextAsync(file, report + Environment.NewLine);
-    Console.Error.WriteLine($"Recorded in {file}");
-    return 0;
+        var results = Path.Combine(RepositoryRoot(), "bench", "results");
+        Directory.CreateDirectory(results);
+        var file = Path.Combine(results, $"{name}.md");
+        await File.AppendAllTextAsync(file, report + Environment.NewLine);
+        Console.Error.WriteLine($"Recorded in {file}");
+        return 0;
     }
 
     private static string RepositoryRoot()
