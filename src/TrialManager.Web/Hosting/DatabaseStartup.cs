@@ -19,8 +19,24 @@ public sealed class DatabaseEndpoint
 
     internal void Set(string connectionString, bool embedded)
     {
-        _connectionString = connectionString;
+        _connectionString = WithStatementReuse(connectionString);
         IsEmbedded = embedded;
+    }
+
+    /// <summary>
+    /// Lets Npgsql prepare the statements it sees repeatedly (the app's queries are few and hot), so PostgreSQL plans
+    /// each once per connection instead of on every call. An explicit setting in the connection string wins.
+    /// </summary>
+    private static string WithStatementReuse(string connectionString)
+    {
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        if (!connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.MaxAutoPrepare = 100;
+            builder.AutoPrepareMinUsages = 2;
+        }
+
+        return builder.ConnectionString;
     }
 }
 

@@ -68,6 +68,37 @@ public sealed class Sealer(MasterKey masterKey, IDbContextFactory<TrialDbContext
         return Encoding.UTF8.GetString(plain, 0, end < 0 ? plain.Length : end);
     }
 
+    /// <summary>Opens many sealed arms of one purpose with one cipher context (a site's kit stock at each randomization).</summary>
+    public async Task<Dictionary<Guid, string>> OpenArmsAsync(Guid trialId, string purpose, IEnumerable<(Guid RowId, byte[] SealedValue)> rows, CancellationToken cancellationToken = default)
+    {
+        var key = await DataKeyAsync(trialId, cancellationToken);
+        using var aes = new AesGcm(key, TagSize);
+        var arms = new Dictionary<Guid, string>();
+        var plain = new byte[ArmPlaintextSize];
+        foreach (var (rowId, sealedValue) in rows)
+        {
+            var length = sealedValue.Length - NonceSize - TagSize;
+            if (length != ArmPlaintextSize)
+            {
+                throw new SealBrokenException($"The sealed {purpose} {rowId} has the wrong length.");
+            }
+
+            try
+            {
+                aes.Decrypt(sealedValue.AsSpan(0, NonceSize), sealedValue.AsSpan(NonceSize, length), sealedValue.AsSpan(NonceSize + length), plain, RowContext(purpose, rowId));
+            }
+            catch (AuthenticationTagMismatchException)
+            {
+                throw new SealBrokenException($"The sealed {purpose} {rowId} failed its integrity check: it was altered, moved from another row, or sealed under another key.");
+            }
+
+            var end = Array.IndexOf(plain, (byte)0);
+            arms[rowId] = Encoding.UTF8.GetString(plain, 0, end < 0 ? plain.Length : end);
+        }
+
+        return arms;
+    }
+
     public async Task<byte[]> SealAsync(Guid trialId, string purpose, Guid rowId, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken = default)
     {
         var key = await DataKeyAsync(trialId, cancellationToken);

@@ -34,14 +34,8 @@ public sealed class KitStock(TrialDbContext db, Sealer sealer, Notifier notifier
             .Where(k => k.TrialId == trialId && k.SiteId == siteId && k.State == KitState.AtSite && k.ExpiresOn > usableFrom)
             .Select(k => new { k.Id, k.SealedArm })
             .ToListAsync(cancellationToken);
-        var candidates = new List<Guid>();
-        foreach (var kit in stock)
-        {
-            if (await sealer.OpenArmAsync(trialId, GenerateRandomizationList.KitArm, kit.Id, kit.SealedArm, cancellationToken) == arm)
-            {
-                candidates.Add(kit.Id);
-            }
-        }
+        var arms = await sealer.OpenArmsAsync(trialId, GenerateRandomizationList.KitArm, stock.Select(k => (k.Id, k.SealedArm)), cancellationToken);
+        var candidates = arms.Where(a => a.Value == arm).Select(a => a.Key).ToList();
 
         RandomNumberGenerator.Shuffle(CollectionsMarshal.AsSpan(candidates));
         foreach (var id in candidates)
