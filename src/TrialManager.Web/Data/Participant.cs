@@ -36,7 +36,27 @@ public sealed class Participant : IAuditScoped
 
     public ParticipantStatus Status { get; set; }
 
+    /// <summary>Up to three letters; optional (many sites use none).</summary>
+    public string? Initials { get; set; }
+
     public DateOnly? ConsentedOn { get; set; }
+
+    /// <summary>The version of the consent form signed (e.g. "2.0 of 2026-10-01").</summary>
+    public string? ConsentFormVersion { get; set; }
+
+    public string? ConsentObtainedByName { get; set; }
+
+    public DateOnly? ConsentWithdrawnOn { get; set; }
+
+    /// <summary>Study drug stopped (the participant may stay in follow-up).</summary>
+    public DateOnly? DrugDiscontinuedOn { get; set; }
+
+    public string? DrugDiscontinuationReason { get; set; }
+
+    /// <summary>Left the trial (consent withdrawn, lost to follow-up, or another reason).</summary>
+    public DateOnly? WithdrawnOn { get; set; }
+
+    public string? WithdrawalReason { get; set; }
 
     public DateTimeOffset? EligibilityConfirmedAt { get; set; }
 

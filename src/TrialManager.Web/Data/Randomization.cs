@@ -126,6 +126,11 @@ public sealed class Kit : IAuditScoped
     /// <summary>The kit this one replaced (damaged or lost).</summary>
     public Guid? ReplacesKitId { get; set; }
 
+    public DateOnly? ReturnedOn { get; set; }
+
+    /// <summary>Units (e.g. capsules) brought back unused; the pill count behind adherence.</summary>
+    public int? UnusedUnitsReturned { get; set; }
+
     Guid? IAuditScoped.AuditTrialId => TrialId;
 
     Guid? IAuditScoped.AuditSiteId => SiteId;

@@ -32,6 +32,20 @@ public sealed class TrialDbContext(DbContextOptions<TrialDbContext> options, IHt
 
     public DbSet<Notification> Notifications => Set<Notification>();
 
+    public DbSet<EligibilityAssessment> EligibilityAssessments => Set<EligibilityAssessment>();
+
+    public DbSet<FormEntry> FormEntries => Set<FormEntry>();
+
+    public DbSet<FormValue> FormValues => Set<FormValue>();
+
+    public DbSet<VisitRecord> VisitRecords => Set<VisitRecord>();
+
+    public DbSet<ProtocolDeviation> ProtocolDeviations => Set<ProtocolDeviation>();
+
+    public DbSet<DataQuery> DataQueries => Set<DataQuery>();
+
+    public DbSet<DiaryEntry> DiaryEntries => Set<DiaryEntry>();
+
     /// <summary>Why the pending changes are made; required by operations that change completed or signed records.</summary>
     public string AuditReason { get; set; } = "";
 
@@ -173,6 +187,7 @@ public sealed class TrialDbContext(DbContextOptions<TrialDbContext> options, IHt
         });
 
         ConfigureRandomization(builder);
+        ConfigureRecords(builder);
 
         builder.Entity<TrialSite>(link =>
         {
@@ -277,6 +292,11 @@ public sealed class TrialDbContext(DbContextOptions<TrialDbContext> options, IHt
             participant.Property(p => p.RandomizationNumber).HasMaxLength(32);
             participant.Property(p => p.RandomizedBy).HasMaxLength(450);
             participant.Property(p => p.RandomizedByName).HasMaxLength(200);
+            participant.Property(p => p.Initials).HasMaxLength(3);
+            participant.Property(p => p.ConsentFormVersion).HasMaxLength(100);
+            participant.Property(p => p.ConsentObtainedByName).HasMaxLength(200);
+            participant.Property(p => p.DrugDiscontinuationReason).HasMaxLength(1000);
+            participant.Property(p => p.WithdrawalReason).HasMaxLength(1000);
             participant.HasOne<Trial>().WithMany().HasForeignKey(p => p.TrialId).OnDelete(DeleteBehavior.Restrict);
             participant.HasOne<Site>().WithMany().HasForeignKey(p => p.SiteId).OnDelete(DeleteBehavior.Restrict);
             participant.HasOne<ProtocolVersion>().WithMany().HasForeignKey(p => p.ProtocolVersionId).OnDelete(DeleteBehavior.Restrict);
@@ -292,6 +312,86 @@ public sealed class TrialDbContext(DbContextOptions<TrialDbContext> options, IHt
             notification.Property(n => n.Body).HasMaxLength(2000).IsRequired();
             notification.Property(n => n.Link).HasMaxLength(400).IsRequired();
             notification.HasOne<ApplicationUser>().WithMany().HasForeignKey(n => n.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+    }
+
+    private static void ConfigureRecords(ModelBuilder builder)
+    {
+        builder.Entity<EligibilityAssessment>(assessment =>
+        {
+            assessment.ToTable("EligibilityAssessments");
+            assessment.HasKey(a => a.Id);
+            assessment.HasOne<Participant>().WithMany().HasForeignKey(a => a.ParticipantId).OnDelete(DeleteBehavior.Restrict);
+            assessment.HasIndex(a => a.ParticipantId);
+            assessment.Property(a => a.AssessedByName).HasMaxLength(200).IsRequired();
+        });
+
+        builder.Entity<FormEntry>(entry =>
+        {
+            entry.ToTable("FormEntries");
+            entry.HasKey(e => e.Id);
+            entry.HasOne<Participant>().WithMany().HasForeignKey(e => e.ParticipantId).OnDelete(DeleteBehavior.Restrict);
+            entry.HasOne<ProtocolVersion>().WithMany().HasForeignKey(e => e.ProtocolVersionId).OnDelete(DeleteBehavior.Restrict);
+            // One entry of a form per visit per participant: a second save edits it, never duplicates it.
+            entry.HasIndex(e => new { e.ParticipantId, e.VisitCode, e.FormCode }).IsUnique();
+            entry.HasIndex(e => new { e.SiteId, e.Status });
+            entry.Property(e => e.VisitCode).HasMaxLength(40).IsRequired();
+            entry.Property(e => e.FormCode).HasMaxLength(40).IsRequired();
+            entry.Property(e => e.Status).HasConversion<string>().HasMaxLength(16);
+            entry.Property(e => e.UpdatedByName).HasMaxLength(200).IsRequired();
+            entry.HasMany(e => e.Values).WithOne().HasForeignKey(v => v.FormEntryId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<FormValue>(value =>
+        {
+            value.ToTable("FormValues");
+            value.HasKey(v => new { v.FormEntryId, v.FieldCode });
+            value.Property(v => v.FieldCode).HasMaxLength(40);
+            value.Property(v => v.Value).HasMaxLength(4000).IsRequired();
+        });
+
+        builder.Entity<VisitRecord>(visit =>
+        {
+            visit.ToTable("VisitRecords");
+            visit.HasKey(v => new { v.ParticipantId, v.VisitCode });
+            visit.Property(v => v.VisitCode).HasMaxLength(40);
+            visit.Property(v => v.RecordedByName).HasMaxLength(200).IsRequired();
+            visit.HasOne<Participant>().WithMany().HasForeignKey(v => v.ParticipantId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        builder.Entity<ProtocolDeviation>(deviation =>
+        {
+            deviation.ToTable("ProtocolDeviations");
+            deviation.HasKey(d => d.Id);
+            deviation.HasOne<Participant>().WithMany().HasForeignKey(d => d.ParticipantId).OnDelete(DeleteBehavior.Restrict);
+            deviation.HasIndex(d => d.ParticipantId);
+            deviation.Property(d => d.VisitCode).HasMaxLength(40).IsRequired();
+            deviation.Property(d => d.Kind).HasConversion<string>().HasMaxLength(24);
+            deviation.Property(d => d.Description).HasMaxLength(2000).IsRequired();
+            deviation.Property(d => d.RaisedByName).HasMaxLength(200).IsRequired();
+        });
+
+        builder.Entity<DataQuery>(query =>
+        {
+            query.ToTable("DataQueries");
+            query.HasKey(q => q.Id);
+            query.HasOne<FormEntry>().WithMany().HasForeignKey(q => q.FormEntryId).OnDelete(DeleteBehavior.Restrict);
+            query.HasIndex(q => q.FormEntryId);
+            query.HasIndex(q => new { q.SiteId, q.Status });
+            query.Property(q => q.FieldCode).HasMaxLength(40).IsRequired();
+            query.Property(q => q.Status).HasConversion<string>().HasMaxLength(16);
+            query.Property(q => q.Question).HasMaxLength(2000).IsRequired();
+            query.Property(q => q.Answer).HasMaxLength(2000);
+            query.Property(q => q.RaisedByName).HasMaxLength(200).IsRequired();
+            query.Property(q => q.AnsweredByName).HasMaxLength(200);
+        });
+
+        builder.Entity<DiaryEntry>(diary =>
+        {
+            diary.ToTable("DiaryEntries");
+            diary.HasKey(d => new { d.ParticipantId, d.StudyDay });
+            diary.Property(d => d.RecordedByName).HasMaxLength(200).IsRequired();
+            diary.HasOne<Participant>().WithMany().HasForeignKey(d => d.ParticipantId).OnDelete(DeleteBehavior.Restrict);
         });
     }
 }
