@@ -1,0 +1,24 @@
+using Microsoft.EntityFrameworkCore;
+using TrialManager.Web.Authorization;
+using TrialManager.Web.Data;
+
+namespace TrialManager.Web.Features.Participants;
+
+/// <summary>
+/// Loads a participant for work at their site, after the operation-level checks: the policy, and membership of the
+/// participant's site. Another site's participant is refused exactly as a missing one.
+/// </summary>
+public sealed class ParticipantAccess(TrialDbContext db, CurrentUser me)
+{
+    public async Task<Participant> ForSiteWorkAsync(Guid participantId, CancellationToken cancellationToken)
+    {
+        await me.DemandAsync(Policies.SiteWork);
+        var participant = await db.Participants.SingleOrDefaultAsync(p => p.Id == participantId, cancellationToken);
+        if (participant is null || !(await me.MemberSiteIdsAsync(cancellationToken)).Contains(participant.SiteId))
+        {
+            throw new OperationForbiddenException("Not a participant of the user's sites.");
+        }
+
+        return participant;
+    }
+}
