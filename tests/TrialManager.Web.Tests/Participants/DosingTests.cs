@@ -1,0 +1,59 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using TrialManager.Web.Data;
+using TrialManager.Web.Features.Participants;
+using TrialManager.Web.Features.Randomization;
+using TrialManager.Web.Tests.Infrastructure;
+
+namespace TrialManager.Web.Tests.Participants;
+
+public class DosingTests(TrialApp app) : IClassFixture<TrialApp>
+{
+    [Fact]
+    public async Task Diary_and_pill_count_give_adherence_flagged_below_eighty_percent_then_withdrawal_stops_data_entry()
+    {
+        var trial = await RandomizationTrial.CreateAsync(app, "DOSE-01", kitsPerSite: 20);
+        var id = (await trial.AddEligibleParticipantsAsync(app, "LON", 1)).Single();
+        var assignment = (await app.AsUserAsync("coordinator", s => s.GetRequiredService<RandomizeParticipant>().ExecuteAsync(id))).Value!;
+
+        // Ten days later (every third day from day 1: doses due on days 1, 4, 7 and 10).
+        app.Clock.Advance(TimeSpan.FromDays(10));
+        using var browser = app.NewBrowser();
+        await browser.SignInAsync("coordinator");
+        var page = await browser.GetAsync($"/participants/{id}");
+        foreach (var (day, took) in new[] { ("1", "yes"), ("4", "yes"), ("7", "yes"), ("10", "no") })
+        {
+            page = await browser.SubmitAsync(page, "diary", ("StudyDay", day), ("took", took));
+        }
+
+        var adherence = page.Document.QuerySelector("[data-testid=adherence]")!.TextContent;
+        Assert.Contains("75 %", adherence, StringComparison.Ordinal);
+        Assert.Contains("3 of 4", adherence, StringComparison.Ordinal);
+        Assert.Contains("below 80 %", adherence, StringComparison.Ordinal);
+
+        var future = await browser.SubmitAsync(page, "diary", ("StudyDay", "11"), ("took", "yes"));
+        Assert.Contains("from 1 to 10", future.Text, StringComparison.Ordinal);
+
+        // The first kit comes back with 6 of 10 capsules: 4 used against 3 scheduled (days 1, 4, 7) = 100 % and one extra.
+        var returned = await browser.SubmitAsync(future, "return-kit", ("KitCode", assignment.KitCode), ("UnusedUnits", "6"));
+        Assert.Contains("100 %", returned.Document.QuerySelector("[data-testid=pill-count]")!.TextContent, StringComparison.Ordinal);
+        var kit = await app.WithDbAsync(db => db.Kits.SingleAsync(k => k.Code == assignment.KitCode));
+        Assert.Equal(KitState.Returned, kit.State);
+        Assert.Equal(6, kit.UnusedUnitsReturned);
+        var tooMany = await browser.SubmitAsync(returned, "diary", ("StudyDay", "abc"), ("took", "yes"));
+        Assert.Contains("Enter a study day", tooMany.Text, StringComparison.Ordinal);
+
+        var withdrawn = await browser.SubmitAsync(tooMany, "end-participation", ("EndKind", nameof(EndKind.WithdrawConsent)), ("EndReason", "Moved abroad"));
+        Assert.Contains("Consent withdrawn: Moved abroad", withdrawn.Document.QuerySelector("[data-testid=withdrawn]")!.TextContent, StringComparison.Ordinal);
+        var participant = await app.WithDbAsync(db => db.Participants.SingleAsync(p => p.Id == id));
+        Assert.Equal(ParticipantStatus.Withdrawn, participant.Status);
+        Assert.NotNull(participant.ConsentWithdrawnOn);
+        Assert.Equal("R0001", participant.RandomizationNumber);
+
+        var refused = await app.AsUserAsync("coordinator", s => s.GetRequiredService<SaveForm>().ExecuteAsync(new(id, "W1", "DEP9", new Dictionary<string, string?> { ["d1"] = "1" }, false, null)));
+        Assert.False(refused.Succeeded);
+        Assert.Contains("left the trial", refused.Outcome.Errors[""].Single(), StringComparison.Ordinal);
+        var audit = await app.WithDbAsync(db => db.AuditTrail.Where(e => e.ParticipantId == id && e.Action == nameof(EndKind.WithdrawConsent)).SingleAsync());
+        Assert.Equal("Moved abroad", audit.Reason);
+    }
+}
