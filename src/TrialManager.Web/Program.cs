@@ -1,5 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using TrialManager.Web.Data;
+using TrialManager.Web.Data.Audit;
+using TrialManager.Web.Features.Audit;
 using TrialManager.Web.Features.Protocols;
 using TrialManager.Web.Hosting;
 
@@ -13,6 +15,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddTrialManager();
 var app = builder.Build();
 app.UseTrialManager();
+app.MapAuditEndpoints();
 
 // Command-line entry points share the app's configuration: `dotnet run --project src/TrialManager.Web -- <command>`.
 // Configuration arguments (--key=value, key=value) are not commands.
@@ -26,12 +29,19 @@ switch (command)
             var applied = await app.Services.GetRequiredService<DatabaseMigrator>()
                 .MigrateAsync(app.Services.GetRequiredService<DatabaseEndpoint>().ConnectionString);
             Console.WriteLine(applied.Count == 0 ? "The database is up to date." : $"Applied {applied.Count} migration(s): {string.Join(", ", applied)}");
+            if (await AuditGrants.ApplyConfiguredAsync(app.Configuration, app.Services.GetRequiredService<DatabaseEndpoint>().ConnectionString) is { } appRole)
+            {
+                Console.WriteLine($"The app's role {appRole} may read and append to the audit trail, not change it.");
+            }
             await startup.StopAsync(CancellationToken.None);
             return 0;
         }
 
     case "protocol":
         return await ProtocolCommand.RunAsync(app, args.SkipWhile(a => a != "protocol").Skip(1).ToArray());
+
+    case "audit":
+        return await AuditCommand.RunAsync(app, args.SkipWhile(a => a != "audit").Skip(1).ToArray());
 
     case "schema-script":
         {
@@ -47,7 +57,7 @@ switch (command)
         return 0;
 
     default:
-        Console.Error.WriteLine($"Unknown command '{command}'. Commands: migrate, protocol import <file> [--check], schema-script, healthcheck [url] (or none to run the web app).");
+        Console.Error.WriteLine($"Unknown command '{command}'. Commands: migrate, protocol import <file> [--check], audit verify, schema-script, healthcheck [url] (or none to run the web app).");
         return 2;
 }
 

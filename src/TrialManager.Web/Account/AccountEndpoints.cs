@@ -9,7 +9,7 @@ public static class AccountEndpoints
     public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder endpoints)
     {
         // Sign-out is a POST with an antiforgery token, so another site cannot sign a user out (or in) behind their back.
-        endpoints.MapPost("/Account/Logout", async (SignInManager<ApplicationUser> signIn, IAntiforgery antiforgery, ILoggerFactory logs, HttpContext context) =>
+        endpoints.MapPost("/Account/Logout", async (SignInManager<ApplicationUser> signIn, IAntiforgery antiforgery, ILoggerFactory logs, Features.Audit.AccountAudit audit, HttpContext context) =>
             {
                 // The antiforgery middleware only records a failure; endpoints that bind no form must check it themselves.
                 if (!await antiforgery.IsRequestValidAsync(context))
@@ -23,6 +23,7 @@ public static class AccountEndpoints
                 if (await signIn.UserManager.GetUserAsync(context.User) is { } user)
                 {
                     await signIn.UserManager.UpdateSecurityStampAsync(user);
+                    await audit.SignedOutAsync(user);
                 }
 
                 await signIn.SignOutAsync();

@@ -19,6 +19,12 @@ public static class Policies
     /// <summary>Randomize and dispense: site coordinators, at their own sites (checked again per participant).</summary>
     public const string Randomize = nameof(Randomize);
 
+    /// <summary>Register, screen and record visits and forms: site coordinators and investigators, at their own sites.</summary>
+    public const string SiteWork = nameof(SiteWork);
+
+    /// <summary>Raise and close data queries: the data manager.</summary>
+    public const string ManageQueries = nameof(ManageQueries);
+
     /// <summary>See participant records: site staff at their sites, the data manager and the safety officer everywhere.</summary>
     public const string ParticipantRecords = nameof(ParticipantRecords);
 
@@ -28,6 +34,9 @@ public static class Policies
     /// <summary>The trial overview (design, list commitment, totals): every role.</summary>
     public const string TrialOverview = nameof(TrialOverview);
 
+    /// <summary>Read the audit trail: site staff for their sites' entries, the data manager, safety officer and administrator.</summary>
+    public const string AuditTrail = nameof(AuditTrail);
+
     public static void Register(AuthorizationBuilder builder)
     {
         builder.SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
@@ -35,8 +44,11 @@ public static class Policies
         builder.AddPolicy(SiteDirectory, p => p.RequireRole(TrialRoles.All));
         builder.AddPolicy(ManageRandomization, p => p.RequireRole(TrialRoles.Administrator));
         builder.AddPolicy(Randomize, p => p.RequireRole(TrialRoles.SiteCoordinator));
+        builder.AddPolicy(SiteWork, p => p.RequireRole(TrialRoles.SiteCoordinator, TrialRoles.Investigator));
+        builder.AddPolicy(ManageQueries, p => p.RequireRole(TrialRoles.DataManager));
         builder.AddPolicy(ParticipantRecords, p => p.RequireRole(TrialRoles.SiteCoordinator, TrialRoles.Investigator, TrialRoles.DataManager, TrialRoles.SafetyOfficer));
         builder.AddPolicy(TrialOverview, p => p.RequireRole(TrialRoles.All));
         builder.AddPolicy(Unblinded, p => p.RequireRole([.. TrialRoles.Unblinded]));
+        builder.AddPolicy(AuditTrail, p => p.RequireRole(TrialRoles.SiteCoordinator, TrialRoles.Investigator, TrialRoles.SafetyOfficer, TrialRoles.DataManager, TrialRoles.Administrator));
     }
 }

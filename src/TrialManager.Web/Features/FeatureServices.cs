@@ -1,6 +1,7 @@
 using TrialManager.Web.Components.Shared;
 using TrialManager.Web.Features.Administration;
 using TrialManager.Web.Features.Notifications;
+using TrialManager.Web.Features.Participants;
 using TrialManager.Web.Features.Protocols;
 using TrialManager.Web.Features.Randomization;
 
@@ -16,6 +17,10 @@ public static class FeatureServices
         services.AddScoped<UpdateUserAccess>();
         services.AddScoped<SetUserDisabled>();
         services.AddScoped<IssueOneTimePassword>();
+        services.AddScoped<Audit.AccountAudit>();
+        services.AddScoped<Audit.SearchAuditTrail>();
+        services.AddScoped<Audit.ExportAuditTrail>();
+        services.AddScoped<Audit.VerifyAuditChain>();
         services.AddScoped<ProtocolImporter>();
         services.AddScoped<ImportProtocol>();
         services.AddSingleton<TrialProtocols>();
@@ -25,6 +30,16 @@ public static class FeatureServices
         services.AddScoped<GenerateRandomizationList>();
         services.AddScoped<RandomizeParticipant>();
         services.AddScoped<DispenseKit>();
+        services.AddScoped<ParticipantAccess>();
+        services.AddScoped<RegisterParticipant>();
+        services.AddScoped<ScreenParticipant>();
+        services.AddScoped<SaveForm>();
+        services.AddScoped<RecordVisit>();
+        services.AddScoped<RecordDiary>();
+        services.AddScoped<ReturnKit>();
+        services.AddScoped<EndParticipation>();
+        services.AddScoped<DataQueryWorkflow>();
+        services.AddScoped<ReportDeviation>();
         return services;
     }
 }

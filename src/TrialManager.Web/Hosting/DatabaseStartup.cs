@@ -64,6 +64,8 @@ public sealed class DatabaseStartup(
         if (settings.MigrateOnStart ?? endpoint.IsEmbedded)
         {
             await migrator.MigrateAsync(endpoint.ConnectionString, cancellationToken);
+            // Same as the 'migrate' command: a configured application role keeps only SELECT and INSERT on the audit trail.
+            await Data.Audit.AuditGrants.ApplyConfiguredAsync(configuration, endpoint.ConnectionString, cancellationToken);
         }
         else
         {

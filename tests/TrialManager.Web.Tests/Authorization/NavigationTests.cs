@@ -8,7 +8,7 @@ namespace TrialManager.Web.Tests.Authorization;
 public class NavigationTests(TrialApp app) : IClassFixture<TrialApp>
 {
     private static readonly string[] Everyone = ["/", "/trials", "/sites", "/Account/Manage"];
-    private static readonly string[] ParticipantRecords = [.. Everyone, "/participants"];
+    private static readonly string[] ParticipantRecords = [.. Everyone, "/worklist", "/participants", "/audit"];
 
     public static TheoryData<string, string[]> ExpectedLinks => new()
     {
@@ -18,7 +18,7 @@ public class NavigationTests(TrialApp app) : IClassFixture<TrialApp>
         { "dsmb", Everyone },
         { "datamanager", ParticipantRecords },
         { "coordinator.bos", ParticipantRecords },
-        { "admin", [.. Everyone, "/admin/users", "/admin/protocols"] },
+        { "admin", [.. Everyone, "/admin/users", "/admin/protocols", "/audit"] },
     };
 
     [Theory]

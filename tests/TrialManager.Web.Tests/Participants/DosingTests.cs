@@ -56,4 +56,22 @@ public class DosingTests(TrialApp app) : IClassFixture<TrialApp>
         var audit = await app.WithDbAsync(db => db.AuditTrail.Where(e => e.ParticipantId == id && e.Action == nameof(EndKind.WithdrawConsent)).SingleAsync());
         Assert.Equal("Moved abroad", audit.Reason);
     }
+
+    [Fact]
+    public async Task Site_staff_report_a_deviation_by_hand_and_an_empty_report_is_refused()
+    {
+        var trial = await RandomizationTrial.CreateAsync(app, "DEV-01", kitsPerSite: 10);
+        var id = (await trial.AddEligibleParticipantsAsync(app, "LON", 1)).Single();
+        using var browser = app.NewBrowser();
+        await browser.SignInAsync("investigator");
+        var page = await browser.GetAsync($"/participants/{id}");
+
+        var empty = await browser.SubmitAsync(page, "report-deviation", ("Deviation", " "));
+        Assert.Contains("Describe the deviation", empty.Text, StringComparison.Ordinal);
+        var reported = await browser.SubmitAsync(empty, "report-deviation", ("Deviation", "Took the capsule with grapefruit juice, against the instructions"));
+        Assert.Contains("grapefruit", reported.Document.QuerySelector("[data-testid=deviations]")!.TextContent, StringComparison.Ordinal);
+        var deviation = await app.WithDbAsync(db => db.ProtocolDeviations.SingleAsync(d => d.ParticipantId == id));
+        Assert.Equal(DeviationKind.Reported, deviation.Kind);
+        Assert.Equal("Ines Investigator", deviation.RaisedByName);
+    }
 }

@@ -180,7 +180,10 @@ public class EnrolmentTests(TrialApp app) : IClassFixture<TrialApp>
         var form = await browser.GetAsync("/participants/new");
         var fields = new Dictionary<string, string>
         {
-            ["Input.YearOfBirth"] = "1990", ["Input.Sex"] = "female", ["Input.ConsentedOn"] = Today, ["Input.ConsentFormVersion"] = "2.0",
+            ["Input.YearOfBirth"] = "1990",
+            ["Input.Sex"] = "female",
+            ["Input.ConsentedOn"] = Today,
+            ["Input.ConsentFormVersion"] = "2.0",
         };
         fields[field] = value;
         var page = await browser.SubmitAsync(form, "register-participant", fields);

@@ -24,6 +24,7 @@ internal static class AuditCapture
     public static List<AuditEntry> Collect(DbContext db, AuditActor actor, string reason)
     {
         var entries = new List<AuditEntry>();
+        var completedAfterSave = new List<(EntityEntry Entry, AuditEntry Audit)>();
         foreach (var entry in db.ChangeTracker.Entries().ToList())
         {
             if (entry.Entity is AuditEntry || entry.State is not (EntityState.Added or EntityState.Modified or EntityState.Deleted))
@@ -31,14 +32,14 @@ internal static class AuditCapture
                 continue;
             }
 
-            var changes = Changes(entry);
+            var changes = Changes(entry, entry.State);
             if (entry.State == EntityState.Modified && changes.Count == 0)
             {
                 continue;
             }
 
             var scoped = entry.Entity as IAuditScoped;
-            entries.Add(actor.Entry(
+            var audit = actor.Entry(
                 entry.State switch { EntityState.Added => "Create", EntityState.Modified => "Update", _ => "Delete" },
                 entry.Metadata.ClrType.Name,
                 KeyOf(entry),
@@ -46,25 +47,67 @@ internal static class AuditCapture
                 reason,
                 scoped?.AuditTrialId,
                 scoped?.AuditSiteId,
-                scoped?.AuditParticipantId));
+                scoped?.AuditParticipantId);
+            entries.Add(audit);
+            if (entry.State == EntityState.Added && entry.Properties.Any(p => p.IsTemporary))
+            {
+                completedAfterSave.Add((entry, audit));
+            }
         }
 
+        CompleteAfterSave(db, completedAfterSave);
         return entries;
     }
 
-    private static List<FieldChange> Changes(EntityEntry entry)
+    /// <summary>
+    /// A new row whose key the database generates (an identity column) has only a temporary key before the save. Its
+    /// entries are captured before the save, like all others, and get the real key and values as soon as the save that
+    /// writes the row has run, before they are themselves written.
+    /// </summary>
+    private static void CompleteAfterSave(DbContext db, List<(EntityEntry Entry, AuditEntry Audit)> pending)
+    {
+        if (pending.Count == 0)
+        {
+            return;
+        }
+
+        EventHandler<SavedChangesEventArgs>? saved = null;
+        EventHandler<SaveChangesFailedEventArgs>? failed = null;
+        saved = (_, _) =>
+        {
+            Unsubscribe();
+            foreach (var (entry, audit) in pending)
+            {
+                audit.EntityId = KeyOf(entry);
+                audit.Changes = JsonSerializer.Serialize(Changes(entry, EntityState.Added));
+            }
+        };
+        failed = (_, _) => Unsubscribe();
+        db.SavedChanges += saved;
+        db.SaveChangesFailed += failed;
+
+        void Unsubscribe()
+        {
+            db.SavedChanges -= saved;
+            db.SaveChangesFailed -= failed;
+        }
+    }
+
+    private static List<FieldChange> Changes(EntityEntry entry, EntityState state)
     {
         var changes = new List<FieldChange>();
         foreach (var property in entry.Properties)
         {
-            if (entry.State == EntityState.Modified && !property.IsModified)
+            if (state == EntityState.Modified && !property.IsModified)
             {
                 continue;
             }
 
-            var old = entry.State == EntityState.Added ? null : Render(entry, property.Metadata.Name, property.OriginalValue);
-            var @new = entry.State == EntityState.Deleted ? null : Render(entry, property.Metadata.Name, property.CurrentValue);
-            if (entry.State == EntityState.Modified && old == @new)
+            var old = state == EntityState.Added ? null : Render(entry, property.Metadata.Name, property.OriginalValue);
+            var @new = state == EntityState.Deleted ? null : Render(entry, property.Metadata.Name, property.CurrentValue);
+            // A masked value ([sealed], [secret]) renders the same before and after; whether it changed is decided on
+            // the stored values, so a new password or authenticator key is still recorded as a change (never shown).
+            if (state == EntityState.Modified && old == @new && !(old is Masked.Sealed or Masked.Secret && !SameValue(property.OriginalValue, property.CurrentValue)))
             {
                 continue;
             }
@@ -85,13 +128,13 @@ internal static class AuditCapture
         var info = entry.Metadata.ClrType.GetProperty(property);
         if (info?.GetCustomAttribute<SealedAttribute>() is not null)
         {
-            return "[sealed]";
+            return Masked.Sealed;
         }
 
         // Identity's secrets: password hashes, stamps, and the authenticator key and recovery codes (user tokens).
         if (SecretProperties.Contains(property) || (entry.Entity is IdentityUserToken<string> && property == nameof(IdentityUserToken<string>.Value)))
         {
-            return "[secret]";
+            return Masked.Secret;
         }
 
         return value switch
@@ -110,7 +153,16 @@ internal static class AuditCapture
         return key is null ? "" : string.Join("/", key.Properties.Select(p => Render(entry, p.Name, entry.Property(p.Name).CurrentValue)));
     }
 
+    private static bool SameValue(object? a, object? b) =>
+        a is byte[] x && b is byte[] y ? x.AsSpan().SequenceEqual(y) : Equals(a, b);
+
     private sealed record FieldChange(string Field, string? Old, string? New);
+
+    private static class Masked
+    {
+        public const string Sealed = "[sealed]";
+        public const string Secret = "[secret]";
+    }
 }
 
 /// <summary>Who is acting, read from the request (or "system" for start-up, seeding and the command line).</summary>

@@ -58,6 +58,7 @@ public sealed class CreateUser(TrialDbContext db, UserManager<ApplicationUser> u
         }
 
         db.SiteMemberships.AddRange(siteIds.Select(id => new SiteMembership { UserId = user.Id, SiteId = id }));
+        db.AuditAction("CreateUser", nameof(ApplicationUser), user.Id, new { user.Email, user.DisplayName, Roles = roles, SiteIds = siteIds, OneTimePasswordIssued = true });
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         logger.LogInformation("Administrator {AdminId} created user {UserId} with roles {Roles}", me.Id, user.Id, string.Join(",", roles));

@@ -6,7 +6,7 @@ using TrialManager.Web.Data;
 namespace TrialManager.Web.Features.Administration;
 
 /// <summary>For a person who forgot their password: a new one-time password, to be replaced at next sign-in. Ends their sessions and clears a lockout.</summary>
-public sealed class IssueOneTimePassword(UserManager<ApplicationUser> users, CurrentUser me, ILogger<IssueOneTimePassword> logger)
+public sealed class IssueOneTimePassword(TrialDbContext db, UserManager<ApplicationUser> users, CurrentUser me, ILogger<IssueOneTimePassword> logger)
 {
     public async Task<OperationResult<string>> ExecuteAsync(string userId, CancellationToken cancellationToken = default)
     {
@@ -26,6 +26,8 @@ public sealed class IssueOneTimePassword(UserManager<ApplicationUser> users, Cur
         }
 
         user.MustChangePassword = true;
+        // Saved by Identity's UpdateAsync together with the flag. Never the password itself.
+        db.AuditAction("IssueOneTimePassword", nameof(ApplicationUser), user.Id, new { user.Email });
         await users.UpdateAsync(user);
         await users.SetLockoutEndDateAsync(user, null);
         await users.ResetAccessFailedCountAsync(user);

@@ -5,7 +5,7 @@ using TrialManager.Web.Data;
 namespace TrialManager.Web.Features.Administration;
 
 /// <summary>Disables or re-enables an account. Disabling changes the security stamp, which ends the person's sessions at their next request.</summary>
-public sealed class SetUserDisabled(UserManager<ApplicationUser> users, CurrentUser me, ILogger<SetUserDisabled> logger)
+public sealed class SetUserDisabled(TrialDbContext db, UserManager<ApplicationUser> users, CurrentUser me, ILogger<SetUserDisabled> logger)
 {
     public async Task<OperationResult> ExecuteAsync(string userId, bool disabled, CancellationToken cancellationToken = default)
     {
@@ -22,6 +22,8 @@ public sealed class SetUserDisabled(UserManager<ApplicationUser> users, CurrentU
         }
 
         user.IsDisabled = disabled;
+        // Saved by Identity's UpdateAsync together with the change, in one transaction.
+        db.AuditAction(disabled ? "DisableUser" : "EnableUser", nameof(ApplicationUser), user.Id, new { user.Email });
         var updated = await users.UpdateAsync(user);
         if (!updated.Succeeded)
         {

@@ -42,6 +42,12 @@ public sealed class UpdateUserAccess(TrialDbContext db, UserManager<ApplicationU
         var memberships = await db.SiteMemberships.Where(m => m.UserId == userId).ToListAsync(cancellationToken);
         db.SiteMemberships.RemoveRange(memberships.Where(m => !siteIds.Contains(m.SiteId)));
         db.SiteMemberships.AddRange(siteIds.Where(id => memberships.All(m => m.SiteId != id)).Select(id => new SiteMembership { UserId = userId, SiteId = id }));
+        db.AuditAction("ChangeUserAccess", nameof(ApplicationUser), userId, new
+        {
+            user.Email,
+            Roles = new { Old = current.Order(StringComparer.Ordinal), New = roles.Order(StringComparer.Ordinal) },
+            SiteIds = new { Old = memberships.Select(m => m.SiteId).Order(), New = siteIds.Order() },
+        });
         await db.SaveChangesAsync(cancellationToken);
         await users.UpdateSecurityStampAsync(user);
         await transaction.CommitAsync(cancellationToken);

@@ -1,8 +1,8 @@
 using System.Globalization;
+using Microsoft.EntityFrameworkCore;
 using TrialManager.Domain.Participants;
 using TrialManager.Web.Authorization;
 using TrialManager.Web.Data;
-using Microsoft.EntityFrameworkCore;
 
 namespace TrialManager.Web.Features.Participants;
 
