@@ -1,5 +1,4 @@
 using System.Globalization;
-using Microsoft.EntityFrameworkCore;
 using TrialManager.Domain.Participants;
 using TrialManager.Web.Authorization;
 using TrialManager.Web.Data;
@@ -36,7 +35,7 @@ public sealed class EndParticipation(TrialDbContext db, ParticipantAccess access
             return OperationResult.Fail("EndReason", "Give the reason, in at most 1000 characters.");
         }
 
-        var zone = TimeZoneInfo.FindSystemTimeZoneById(await db.Sites.Where(s => s.Id == participant.SiteId).Select(s => s.TimeZone).SingleAsync(cancellationToken));
+        var zone = await access.SiteZoneAsync(participant, cancellationToken);
         var today = SiteCalendar.LocalDate(clock.GetUtcNow(), zone);
         var text = reason.Trim();
         switch (kind)

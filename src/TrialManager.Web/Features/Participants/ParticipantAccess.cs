@@ -21,4 +21,8 @@ public sealed class ParticipantAccess(TrialDbContext db, CurrentUser me)
 
         return participant;
     }
+
+    /// <summary>The participant's site's time zone: dates at the site (visits, diary days, returns) are in its calendar.</summary>
+    public async Task<TimeZoneInfo> SiteZoneAsync(Participant participant, CancellationToken cancellationToken) =>
+        TimeZoneInfo.FindSystemTimeZoneById(await db.Sites.Where(s => s.Id == participant.SiteId).Select(s => s.TimeZone).SingleAsync(cancellationToken));
 }

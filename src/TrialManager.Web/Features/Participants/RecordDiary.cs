@@ -18,7 +18,7 @@ public sealed class RecordDiary(TrialDbContext db, ParticipantAccess access, Cur
             return OperationResult.Fail("", "The diary is kept for randomized participants in the trial.");
         }
 
-        var zone = TimeZoneInfo.FindSystemTimeZoneById(await db.Sites.Where(s => s.Id == participant.SiteId).Select(s => s.TimeZone).SingleAsync(cancellationToken));
+        var zone = await access.SiteZoneAsync(participant, cancellationToken);
         var today = VisitSchedule.StudyDay(SiteCalendar.LocalDate(participant.RandomizedAt.Value, zone), SiteCalendar.LocalDate(clock.GetUtcNow(), zone));
         if (!int.TryParse(studyDay, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var day) || day < 1 || day > today)
         {

@@ -25,8 +25,7 @@ public sealed class RecordVisit(TrialDbContext db, ParticipantAccess access, Tri
             return OperationResult.Fail("", "Visits are recorded for randomized participants, from their schedule.");
         }
 
-        var site = await db.Sites.AsNoTracking().SingleAsync(s => s.Id == participant.SiteId, cancellationToken);
-        var zone = TimeZoneInfo.FindSystemTimeZoneById(site.TimeZone);
+        var zone = await access.SiteZoneAsync(participant, cancellationToken);
         var randomizedOn = SiteCalendar.LocalDate(participant.RandomizedAt.Value, zone);
         var today = SiteCalendar.LocalDate(clock.GetUtcNow(), zone);
         var scheduled = VisitSchedule.FromRandomization(protocol, randomizedOn).Single(v => v.Visit.Code == visit.Code);

@@ -27,7 +27,7 @@ public sealed class ReturnKit(TrialDbContext db, ParticipantAccess access, Trial
             return OperationResult.Fail(UnitsField, $"Count the unused {protocol.Kits.Unit}s: a number from 0 to {protocol.Kits.UnitsPerKit}.");
         }
 
-        var zone = TimeZoneInfo.FindSystemTimeZoneById(await db.Sites.Where(s => s.Id == participant.SiteId).Select(s => s.TimeZone).SingleAsync(cancellationToken));
+        var zone = await access.SiteZoneAsync(participant, cancellationToken);
         kit.State = KitState.Returned;
         kit.ReturnedOn = SiteCalendar.LocalDate(clock.GetUtcNow(), zone);
         kit.UnusedUnitsReturned = units;
