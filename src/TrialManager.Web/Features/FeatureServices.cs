@@ -40,6 +40,7 @@ public static class FeatureServices
         services.AddScoped<EndParticipation>();
         services.AddScoped<DataQueryWorkflow>();
         services.AddScoped<ReportDeviation>();
+        services.AddScoped<CorrectStratification>();
         return services;
     }
 }

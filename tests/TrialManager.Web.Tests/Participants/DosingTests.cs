@@ -74,4 +74,32 @@ public class DosingTests(TrialApp app) : IClassFixture<TrialApp>
         Assert.Equal(DeviationKind.Reported, deviation.Kind);
         Assert.Equal("Ines Investigator", deviation.RaisedByName);
     }
+
+    [Fact]
+    public async Task Only_the_data_manager_corrects_stratification_with_a_reason_and_the_allocation_stands()
+    {
+        var trial = await RandomizationTrial.CreateAsync(app, "STRAT-01", kitsPerSite: 10);
+        var id = (await trial.AddEligibleParticipantsAsync(app, "LON", 1, _ => "baseline_severity=moderate")).Single();
+        var assignment = (await app.AsUserAsync("coordinator", s => s.GetRequiredService<RandomizeParticipant>().ExecuteAsync(id))).Value!;
+
+        await Assert.ThrowsAsync<TrialManager.Web.Authorization.OperationForbiddenException>(() => app.AsUserAsync("coordinator", s =>
+            s.GetRequiredService<CorrectStratification>().ExecuteAsync(id, new Dictionary<string, string?> { ["baseline_severity"] = "moderately_severe" }, "wrong score")));
+
+        using var manager = app.NewBrowser();
+        await manager.SignInAsync("datamanager");
+        var page = await manager.GetAsync($"/participants/{id}");
+        var noReason = await manager.SubmitAsync(page, "correct-stratification", ("level.baseline_severity", "moderately_severe"), ("StratumReason", ""));
+        Assert.Contains("needs its reason", noReason.Text, StringComparison.Ordinal);
+        var corrected = await manager.SubmitAsync(noReason, "correct-stratification", ("level.baseline_severity", "moderately_severe"), ("StratumReason", "Baseline DEP9 item 4 was transcribed wrongly"));
+        Assert.Contains("moderately_severe", corrected.Document.QuerySelector("[data-testid=stratum-levels]")!.TextContent, StringComparison.Ordinal);
+
+        var participant = await app.WithDbAsync(db => db.Participants.SingleAsync(p => p.Id == id));
+        Assert.Equal("baseline_severity=moderately_severe", participant.StratumLevels);
+        Assert.Equal(assignment.RandomizationNumber, participant.RandomizationNumber);
+        var slot = await app.WithDbAsync(db => db.RandomizationSlots.SingleAsync(s => s.ParticipantId == id));
+        Assert.Equal($"LON|baseline_severity=moderate", slot.StratumKey);
+        var audit = await app.WithDbAsync(db => db.AuditTrail.SingleAsync(e => e.ParticipantId == id && e.Action == "CorrectStratification"));
+        Assert.Equal("Baseline DEP9 item 4 was transcribed wrongly", audit.Reason);
+        Assert.Equal("Drew Data", audit.UserName);
+    }
 }

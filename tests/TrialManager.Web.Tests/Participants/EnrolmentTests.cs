@@ -120,6 +120,7 @@ public class EnrolmentTests(TrialApp app) : IClassFixture<TrialApp>
     [InlineData("f.d1", "7", "d1")]
     [InlineData("f.d1", "abc", "d1")]
     [InlineData("f.d1", "<script>alert(1)</script>", "d1")]
+    [InlineData("f.d1", "1111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111", "d1")]
     public async Task A_bad_form_entry_gets_a_message_beside_the_field_keeps_what_was_typed_and_saves_nothing(string field, string value, string code)
     {
         var (browser, id) = await RegisterAsync();
