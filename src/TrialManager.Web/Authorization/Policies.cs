@@ -22,6 +22,9 @@ public static class Policies
     /// <summary>Register, screen and record visits and forms: site coordinators and investigators, at their own sites.</summary>
     public const string SiteWork = nameof(SiteWork);
 
+    /// <summary>Sign a visit's forms: investigators, at their own sites.</summary>
+    public const string Sign = nameof(Sign);
+
     /// <summary>Raise and close data queries: the data manager.</summary>
     public const string ManageQueries = nameof(ManageQueries);
 
@@ -46,6 +49,7 @@ public static class Policies
         builder.AddPolicy(Randomize, p => p.RequireRole(TrialRoles.SiteCoordinator));
         builder.AddPolicy(SiteWork, p => p.RequireRole(TrialRoles.SiteCoordinator, TrialRoles.Investigator));
         builder.AddPolicy(ManageQueries, p => p.RequireRole(TrialRoles.DataManager));
+        builder.AddPolicy(Sign, p => p.RequireRole(TrialRoles.Investigator));
         builder.AddPolicy(ParticipantRecords, p => p.RequireRole(TrialRoles.SiteCoordinator, TrialRoles.Investigator, TrialRoles.DataManager, TrialRoles.SafetyOfficer));
         builder.AddPolicy(TrialOverview, p => p.RequireRole(TrialRoles.All));
         builder.AddPolicy(Unblinded, p => p.RequireRole([.. TrialRoles.Unblinded]));

@@ -225,3 +225,37 @@ public sealed class DiaryEntry : IAuditScoped
 
     Guid? IAuditScoped.AuditParticipantId => ParticipantId;
 }
+
+/// <summary>
+/// An electronic signature (21 CFR Part 11): who (user id and printed name), when (UTC), what it means, and a SHA-256
+/// of the content signed. If the content changes later the hash no longer matches and the signature shows as broken.
+/// </summary>
+public sealed class Signature : IAuditScoped
+{
+    public Guid Id { get; set; } = Guid.CreateVersion7();
+
+    public Guid TrialId { get; set; }
+
+    public Guid SiteId { get; set; }
+
+    public Guid ParticipantId { get; set; }
+
+    /// <summary>The visit whose forms are signed.</summary>
+    public string VisitCode { get; set; } = "";
+
+    public string Meaning { get; set; } = "";
+
+    public string ContentHash { get; set; } = "";
+
+    public string SignedByUserId { get; set; } = "";
+
+    public string SignedByName { get; set; } = "";
+
+    public DateTimeOffset SignedAt { get; set; }
+
+    Guid? IAuditScoped.AuditTrialId => TrialId;
+
+    Guid? IAuditScoped.AuditSiteId => SiteId;
+
+    Guid? IAuditScoped.AuditParticipantId => ParticipantId;
+}

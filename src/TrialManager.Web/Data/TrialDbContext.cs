@@ -46,6 +46,8 @@ public sealed class TrialDbContext(DbContextOptions<TrialDbContext> options, IHt
 
     public DbSet<DiaryEntry> DiaryEntries => Set<DiaryEntry>();
 
+    public DbSet<Signature> Signatures => Set<Signature>();
+
     /// <summary>Why the pending changes are made; required by operations that change completed or signed records.</summary>
     public string AuditReason { get; set; } = "";
 
@@ -384,6 +386,19 @@ public sealed class TrialDbContext(DbContextOptions<TrialDbContext> options, IHt
             query.Property(q => q.Answer).HasMaxLength(2000);
             query.Property(q => q.RaisedByName).HasMaxLength(200).IsRequired();
             query.Property(q => q.AnsweredByName).HasMaxLength(200);
+        });
+
+        builder.Entity<Signature>(signature =>
+        {
+            signature.ToTable("Signatures");
+            signature.HasKey(s => s.Id);
+            signature.HasOne<Participant>().WithMany().HasForeignKey(s => s.ParticipantId).OnDelete(DeleteBehavior.Restrict);
+            signature.HasIndex(s => new { s.ParticipantId, s.VisitCode });
+            signature.Property(s => s.VisitCode).HasMaxLength(40).IsRequired();
+            signature.Property(s => s.Meaning).HasMaxLength(100).IsRequired();
+            signature.Property(s => s.ContentHash).HasMaxLength(64).IsFixedLength().IsRequired();
+            signature.Property(s => s.SignedByUserId).HasMaxLength(450).IsRequired();
+            signature.Property(s => s.SignedByName).HasMaxLength(200).IsRequired();
         });
 
         builder.Entity<DiaryEntry>(diary =>

@@ -41,6 +41,7 @@ public static class FeatureServices
         services.AddScoped<DataQueryWorkflow>();
         services.AddScoped<ReportDeviation>();
         services.AddScoped<CorrectStratification>();
+        services.AddScoped<Signatures.SignVisit>();
         return services;
     }
 }

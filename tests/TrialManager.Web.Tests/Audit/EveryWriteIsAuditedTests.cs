@@ -212,6 +212,9 @@ public class EveryWriteIsAuditedTests(TrialApp app) : IClassFixture<TrialApp>
                 });
             },
             o => Set(o, (DataQuery q) => q.Answer = "Yes", nameof(DataQuery.Answer))),
+        [typeof(Signature)] = new(
+            (db, p) => Add(db, new Signature { TrialId = p.TrialId, SiteId = p.SiteId, ParticipantId = p.ParticipantId, VisitCode = "W1", Meaning = "Authored", ContentHash = new string('a', 64), SignedByUserId = "u", SignedByName = "Test", SignedAt = DateTimeOffset.UtcNow }),
+            o => Set(o, (Signature s) => s.Meaning = "Reviewed and approved", nameof(Signature.Meaning))),
         [typeof(DiaryEntry)] = new(
             (db, p) => Add(db, new DiaryEntry { ParticipantId = p.ParticipantId, StudyDay = Next(), SiteId = p.SiteId, TookDose = true, RecordedAt = DateTimeOffset.UtcNow, RecordedByName = "Test" }),
             o => Set(o, (DiaryEntry d) => d.TookDose = false, nameof(DiaryEntry.TookDose))),
