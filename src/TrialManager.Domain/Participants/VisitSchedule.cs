@@ -58,6 +58,18 @@ public static class VisitSchedule
             : VisitStatus.Overdue;
     }
 
+    /// <summary>
+    /// Every scheduled visit with its status today, given what was recorded for each visit code. The randomization
+    /// visit is done on its own date by definition.
+    /// </summary>
+    public static IReadOnlyList<(ScheduledVisit Visit, VisitStatus Status)> Statuses(
+        Protocol protocol, DateOnly randomizedOn, DateOnly today, Func<string, (DateOnly? DoneOn, bool Missed)> recorded) =>
+        [.. FromRandomization(protocol, randomizedOn).Select(visit =>
+        {
+            var (doneOn, missed) = visit.Visit.Kind == VisitKind.Randomization ? (visit.Target, false) : recorded(visit.Visit.Code);
+            return (visit, StatusOf(visit, today, doneOn, missed));
+        })];
+
     /// <summary>The study day of a date (0 on the randomization date, negative before it).</summary>
     public static int StudyDay(DateOnly randomizedOn, DateOnly date) => date.DayNumber - randomizedOn.DayNumber;
 }

@@ -65,6 +65,4 @@ public sealed class CurrentUser(IHttpContextAccessor accessor, IAuthorizationSer
         return db.Sites.Where(s => ids.Contains(s.Id));
     }
 
-    public async Task<bool> CanSeeSiteAsync(Guid siteId, CancellationToken cancellationToken = default) =>
-        SeesAllSites || (await MemberSiteIdsAsync(cancellationToken)).Contains(siteId);
 }

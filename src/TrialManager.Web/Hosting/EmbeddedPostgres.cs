@@ -96,17 +96,6 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         await RunAsync(PgCtl, ["-D", DataDirectory, "-m", "fast", "-w", "stop"], CancellationToken.None, throwOnError: false);
     }
 
-    /// <summary>Kills the server the hard way (for crash tests); the next start recovers from the write-ahead log.</summary>
-    public async Task KillAsync()
-    {
-        await RunAsync(PgCtl, ["-D", DataDirectory, "-m", "immediate", "-w", "stop"], CancellationToken.None, throwOnError: false);
-    }
-
-    public async Task RestartAsync(CancellationToken cancellationToken = default)
-    {
-        await RunAsync(PgCtl, ["-D", DataDirectory, "-m", "fast", "-w", "stop"], cancellationToken, throwOnError: false);
-        await StartServerAsync(cancellationToken);
-    }
 
     public async ValueTask DisposeAsync()
     {

@@ -63,9 +63,7 @@ public sealed class Sealer(MasterKey masterKey, IDbContextFactory<TrialDbContext
 
     public async Task<string> OpenArmAsync(Guid trialId, string purpose, Guid rowId, byte[] sealedValue, CancellationToken cancellationToken = default)
     {
-        var plain = await OpenAsync(trialId, purpose, rowId, sealedValue, cancellationToken);
-        var end = Array.IndexOf(plain, (byte)0);
-        return Encoding.UTF8.GetString(plain, 0, end < 0 ? plain.Length : end);
+        return ArmText(await OpenAsync(trialId, purpose, rowId, sealedValue, cancellationToken));
     }
 
     /// <summary>Opens many sealed arms of one purpose with one cipher context (a site's kit stock at each randomization).</summary>
@@ -73,30 +71,7 @@ public sealed class Sealer(MasterKey masterKey, IDbContextFactory<TrialDbContext
     {
         var key = await DataKeyAsync(trialId, cancellationToken);
         using var aes = new AesGcm(key, TagSize);
-        var arms = new Dictionary<Guid, string>();
-        var plain = new byte[ArmPlaintextSize];
-        foreach (var (rowId, sealedValue) in rows)
-        {
-            var length = sealedValue.Length - NonceSize - TagSize;
-            if (length != ArmPlaintextSize)
-            {
-                throw new SealBrokenException($"The sealed {purpose} {rowId} has the wrong length.");
-            }
-
-            try
-            {
-                aes.Decrypt(sealedValue.AsSpan(0, NonceSize), sealedValue.AsSpan(NonceSize, length), sealedValue.AsSpan(NonceSize + length), plain, RowContext(purpose, rowId));
-            }
-            catch (AuthenticationTagMismatchException)
-            {
-                throw new SealBrokenException($"The sealed {purpose} {rowId} failed its integrity check: it was altered, moved from another row, or sealed under another key.");
-            }
-
-            var end = Array.IndexOf(plain, (byte)0);
-            arms[rowId] = Encoding.UTF8.GetString(plain, 0, end < 0 ? plain.Length : end);
-        }
-
-        return arms;
+        return rows.ToDictionary(row => row.RowId, row => ArmText(DecryptWith(aes, row.SealedValue, RowContext(purpose, row.RowId), $"{purpose} {row.RowId}")));
     }
 
     public async Task<byte[]> SealAsync(Guid trialId, string purpose, Guid rowId, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken = default)
@@ -158,7 +133,19 @@ public sealed class Sealer(MasterKey masterKey, IDbContextFactory<TrialDbContext
         return output;
     }
 
+    private static string ArmText(byte[] plain)
+    {
+        var end = Array.IndexOf(plain, (byte)0);
+        return Encoding.UTF8.GetString(plain, 0, end < 0 ? plain.Length : end);
+    }
+
     private static byte[] Decrypt(ReadOnlySpan<byte> key, byte[] sealedValue, ReadOnlySpan<byte> associated, string what)
+    {
+        using var aes = new AesGcm(key, TagSize);
+        return DecryptWith(aes, sealedValue, associated, what);
+    }
+
+    private static byte[] DecryptWith(AesGcm aes, byte[] sealedValue, ReadOnlySpan<byte> associated, string what)
     {
         if (sealedValue.Length < NonceSize + TagSize)
         {
@@ -169,7 +156,6 @@ public sealed class Sealer(MasterKey masterKey, IDbContextFactory<TrialDbContext
         var plain = new byte[length];
         try
         {
-            using var aes = new AesGcm(key, TagSize);
             aes.Decrypt(sealedValue.AsSpan(0, NonceSize), sealedValue.AsSpan(NonceSize, length), sealedValue.AsSpan(NonceSize + length), plain, associated);
         }
         catch (AuthenticationTagMismatchException)

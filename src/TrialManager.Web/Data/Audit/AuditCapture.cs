@@ -125,8 +125,7 @@ internal static class AuditCapture
             return null;
         }
 
-        var info = entry.Metadata.ClrType.GetProperty(property);
-        if (info?.GetCustomAttribute<SealedAttribute>() is not null)
+        if (SealedProperties(entry.Metadata.ClrType).Contains(property))
         {
             return Masked.Sealed;
         }
@@ -146,6 +145,12 @@ internal static class AuditCapture
             _ => value.ToString(),
         };
     }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, HashSet<string>> SealedByType = new();
+
+    /// <summary>The [Sealed] properties of an entity type, found once per type (every save passes through here).</summary>
+    private static HashSet<string> SealedProperties(Type type) => SealedByType.GetOrAdd(type, t =>
+        [.. t.GetProperties().Where(p => p.GetCustomAttribute<SealedAttribute>() is not null).Select(p => p.Name)]);
 
     private static string KeyOf(EntityEntry entry)
     {

@@ -10,10 +10,18 @@ namespace TrialManager.Web.Features.Participants;
 /// </summary>
 public sealed class ParticipantAccess(TrialDbContext db, CurrentUser me)
 {
-    public async Task<Participant> ForSiteWorkAsync(Guid participantId, CancellationToken cancellationToken)
+    public Task<Participant> ForSiteWorkAsync(Guid participantId, CancellationToken cancellationToken) =>
+        LoadAsync(participantId, Policies.SiteWork, tracked: true, cancellationToken);
+
+    /// <summary>For randomization and dispensing: untracked, because the caller re-reads the participant under a row lock.</summary>
+    public Task<Participant> ForRandomizationAsync(Guid participantId, CancellationToken cancellationToken) =>
+        LoadAsync(participantId, Policies.Randomize, tracked: false, cancellationToken);
+
+    private async Task<Participant> LoadAsync(Guid participantId, string policy, bool tracked, CancellationToken cancellationToken)
     {
-        await me.DemandAsync(Policies.SiteWork);
-        var participant = await db.Participants.SingleOrDefaultAsync(p => p.Id == participantId, cancellationToken);
+        await me.DemandAsync(policy);
+        var query = tracked ? db.Participants : db.Participants.AsNoTracking();
+        var participant = await query.SingleOrDefaultAsync(p => p.Id == participantId, cancellationToken);
         if (participant is null || !(await me.MemberSiteIdsAsync(cancellationToken)).Contains(participant.SiteId))
         {
             throw new OperationForbiddenException("Not a participant of the user's sites.");

@@ -82,11 +82,7 @@ public sealed class RegisterParticipant(TrialDbContext db, CurrentUser me, TimeP
 
         var versionId = await db.ProtocolVersions.Where(v => v.TrialId == trialId).OrderByDescending(v => v.Sequence).Select(v => v.Id).FirstAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var sequence = (await db.Database.SqlQuery<int>($"""
-            INSERT INTO "TrialCounters" ("TrialId", "Name", "Value") VALUES ({trialId}, {"participants:" + site!.Code}, 1)
-            ON CONFLICT ("TrialId", "Name") DO UPDATE SET "Value" = "TrialCounters"."Value" + 1
-            RETURNING "Value"
-            """).ToListAsync(cancellationToken)).Single();
+        var sequence = await db.NextCounterValueAsync(trialId, "participants:" + site!.Code, cancellationToken);
         var participant = new Participant
         {
             TrialId = trialId,

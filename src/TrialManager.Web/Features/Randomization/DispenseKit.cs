@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using TrialManager.Web.Authorization;
 using TrialManager.Web.Data;
+using TrialManager.Web.Features.Participants;
 using TrialManager.Web.Features.Protocols;
 using TrialManager.Web.Sealing;
 
@@ -11,7 +12,7 @@ namespace TrialManager.Web.Features.Randomization;
 /// was damaged or lost. Either way the new kit has the participant's arm, matched inside the sealed service; nobody
 /// sees the arm. One transaction each; a visit's kit is dispensed once (a second submit returns the first).
 /// </summary>
-public sealed class DispenseKit(TrialDbContext db, KitStock stock, TrialProtocols protocols, CurrentUser me, TimeProvider clock, ILogger<DispenseKit> logger)
+public sealed class DispenseKit(TrialDbContext db, KitStock stock, ParticipantAccess access, TrialProtocols protocols, CurrentUser me, TimeProvider clock, ILogger<DispenseKit> logger)
 {
     public sealed record Dispensed(string KitCode, bool AlreadyDispensed);
 
@@ -43,7 +44,7 @@ public sealed class DispenseKit(TrialDbContext db, KitStock stock, TrialProtocol
 
     private async Task<OperationResult<Dispensed>> AtVisitCoreAsync(Guid participantId, string visitCode, CancellationToken cancellationToken)
     {
-        var participant = await AuthorizeAsync(participantId, cancellationToken);
+        var participant = await access.ForRandomizationAsync(participantId, cancellationToken);
         var protocol = await protocols.ForVersionAsync(participant.ProtocolVersionId, cancellationToken);
         var visit = protocol.FindVisit(visitCode);
         if (visit is null || !visit.DispensesKit || visit == protocol.RandomizationVisit)
@@ -86,7 +87,7 @@ public sealed class DispenseKit(TrialDbContext db, KitStock stock, TrialProtocol
             return new(OperationResult.Fail("Reason", "Choose whether the kit was damaged or lost."), null);
         }
 
-        var participant = await AuthorizeAsync(participantId, cancellationToken);
+        var participant = await access.ForRandomizationAsync(participantId, cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var locked = await LockAsync(participantId, cancellationToken);
         var code = Domain.Randomization.KitCode.Normalize(kitCode);
@@ -122,17 +123,6 @@ public sealed class DispenseKit(TrialDbContext db, KitStock stock, TrialProtocol
         return new(OperationResult.Success, new Dispensed(kit.Code, AlreadyDispensed: false));
     }
 
-    private async Task<Participant> AuthorizeAsync(Guid participantId, CancellationToken cancellationToken)
-    {
-        await me.DemandAsync(Policies.Randomize);
-        var participant = await db.Participants.AsNoTracking().SingleOrDefaultAsync(p => p.Id == participantId, cancellationToken);
-        if (participant is null || !(await me.MemberSiteIdsAsync(cancellationToken)).Contains(participant.SiteId))
-        {
-            throw new OperationForbiddenException("Not a participant of the user's sites.");
-        }
-
-        return participant;
-    }
 
     private async Task<Participant> LockAsync(Guid participantId, CancellationToken cancellationToken) =>
         (await db.Participants.FromSql($"""SELECT * FROM "Participants" WHERE "Id" = {participantId} FOR UPDATE""").ToListAsync(cancellationToken)).Single();

@@ -99,16 +99,25 @@ public sealed class GenerateRandomizationList(TrialDbContext db, Sealer sealer, 
         // The depot keeps as much again as the sites hold, for resupply (issue: drug supply).
         var planned = KitListPlanner.Plan(design, [.. sites.Select(s => s.Code)], kitDefinition.InitialStockPerSite, kitDefinition.InitialStockPerSite * sites.Count, RandomNumberGenerator.GetBytes(32));
         var expires = DateOnly.FromDateTime(now.UtcDateTime).AddDays(kitDefinition.ShelfLifeDays);
-        var codes = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var plannedKit in planned)
+        var codes = KitCode.NewDistinct(planned.Count, RandomNumberGenerator.GetInt32).ToList();
+        // Codes are unique across trials too; the rare clash with a code already in use is drawn again.
+        for (var clashes = await ClashesAsync(codes, cancellationToken); clashes.Count > 0; clashes = await ClashesAsync(codes, cancellationToken))
         {
-            string code;
-            do
+            foreach (var clash in clashes)
             {
-                code = KitCode.New(RandomNumberGenerator.GetInt32);
-            }
-            while (!codes.Add(code) || await db.Kits.AnyAsync(k => k.Code == code, cancellationToken));
+                string fresh;
+                do
+                {
+                    fresh = KitCode.New(RandomNumberGenerator.GetInt32);
+                }
+                while (codes.Contains(fresh));
 
+                codes[codes.IndexOf(clash)] = fresh;
+            }
+        }
+
+        foreach (var (plannedKit, code) in planned.Zip(codes))
+        {
             var kit = new Kit
             {
                 TrialId = trial.Id,
@@ -123,4 +132,7 @@ public sealed class GenerateRandomizationList(TrialDbContext db, Sealer sealer, 
 
         return planned.Count;
     }
+
+    private async Task<List<string>> ClashesAsync(List<string> codes, CancellationToken cancellationToken) =>
+        await db.Kits.Where(k => codes.Contains(k.Code)).Select(k => k.Code).ToListAsync(cancellationToken);
 }

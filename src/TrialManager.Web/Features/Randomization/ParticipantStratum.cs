@@ -22,20 +22,21 @@ public static class ParticipantStratum
             recorded[parts[0]] = parts[1];
         }
 
-        var levels = new List<StratumLevel>();
-        foreach (var factor in protocol.Randomization.Factors)
+        var missing = protocol.Randomization.Factors.FirstOrDefault(f => !recorded.TryGetValue(f.Code, out var level) || f.Levels.All(l => l.Code != level));
+        if (missing is not null)
         {
-            if (!recorded.TryGetValue(factor.Code, out var level) || factor.Levels.All(l => l.Code != level))
-            {
-                problem = $"Record the participant's {factor.Label.ToLowerInvariant()} at screening before randomizing.";
-                return null;
-            }
+            problem = $"Record the participant's {missing.Label.ToLowerInvariant()} at screening before randomizing.";
+            return null;
+        }
 
-            levels.Add(new StratumLevel(factor.Code, level));
+        if (protocol.FindSite(siteCode) is null)
+        {
+            problem = "This site is not in the protocol version the randomization list was made from.";
+            return null;
         }
 
         problem = null;
-        return new StratumKey(protocol.Randomization.StratifyBySite ? siteCode : null, levels).Canonical;
+        return Strata.KeyFor(protocol, siteCode, recorded).Canonical;
     }
 
     /// <summary>How levels are stored on a participant: "factor=level" pairs in protocol order, joined by "|".</summary>

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using TrialManager.Web.Authorization;
 using TrialManager.Web.Data;
+using TrialManager.Web.Features.Participants;
 using TrialManager.Web.Features.Protocols;
 using TrialManager.Web.Sealing;
 
@@ -21,6 +22,7 @@ public sealed class RandomizeParticipant(
     Sealer sealer,
     TrialProtocols protocols,
     KitStock stock,
+    ParticipantAccess access,
     CurrentUser me,
     TimeProvider clock,
     ILogger<RandomizeParticipant> logger)
@@ -31,13 +33,7 @@ public sealed class RandomizeParticipant(
 
     public async Task<OperationResult<Assignment>> ExecuteAsync(Guid participantId, CancellationToken cancellationToken = default)
     {
-        await me.DemandAsync(Policies.Randomize);
-        var participant = await db.Participants.AsNoTracking().SingleOrDefaultAsync(p => p.Id == participantId, cancellationToken);
-        if (participant is null || !(await me.MemberSiteIdsAsync(cancellationToken)).Contains(participant.SiteId))
-        {
-            // Another site's participant is treated exactly like a missing one.
-            throw new OperationForbiddenException("Not a participant of the user's sites.");
-        }
+        var participant = await access.ForRandomizationAsync(participantId, cancellationToken);
 
         for (var attempt = 1; ; attempt++)
         {
@@ -156,11 +152,7 @@ public sealed class RandomizeParticipant(
     private async Task<string> NextRandomizationNumberAsync(Guid trialId, CancellationToken cancellationToken)
     {
         // Trial-wide and sequential: it tells the order of randomization, nothing about arms, strata or blocks.
-        var value = (await db.Database.SqlQuery<int>($"""
-            INSERT INTO "TrialCounters" ("TrialId", "Name", "Value") VALUES ({trialId}, 'randomization-number', 1)
-            ON CONFLICT ("TrialId", "Name") DO UPDATE SET "Value" = "TrialCounters"."Value" + 1
-            RETURNING "Value"
-            """).ToListAsync(cancellationToken)).Single();
+        var value = await db.NextCounterValueAsync(trialId, "randomization-number", cancellationToken);
         return $"R{value:0000}";
     }
 
