@@ -96,23 +96,23 @@ internal sealed partial class ProtocolMapper
             return null;
         }
 
-        var spans = new List<TimeSpan?>();
+        var spans = new List<ReportingAllowance?>();
         foreach (var (key, limit) in Clocks)
         {
             var text = map.Text(key, 10);
             var match = text is null ? null : DurationPattern().Match(text);
-            TimeSpan? span = null;
+            ReportingAllowance? span = null;
             if (match is { Success: true })
             {
                 var amount = int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
-                span = match.Groups[2].Value == "h" ? TimeSpan.FromHours(amount) : TimeSpan.FromDays(amount);
+                span = match.Groups[2].Value == "h" ? ReportingAllowance.Hours(amount) : ReportingAllowance.Days(amount);
             }
 
             if (text is not null && match is not { Success: true })
             {
                 map.Error(key, $"'{text}' is not a duration: write hours or days such as 24h or 7d.");
             }
-            else if (span is { } s && (s <= TimeSpan.Zero || s > limit))
+            else if (span is { } s && (s.Span <= TimeSpan.Zero || s.Span > limit))
             {
                 map.Error(key, $"{key} is {text}; it must be more than 0 and at most {Describe(limit)}.");
                 span = null;
@@ -121,7 +121,7 @@ internal sealed partial class ProtocolMapper
             spans.Add(span);
         }
 
-        return spans.All(s => s is not null) ? new ReportingClocks(spans[0]!.Value, spans[1]!.Value, spans[2]!.Value, spans[3]!.Value) : null;
+        return spans.All(s => s is not null) ? new ReportingClocks(spans[0]!, spans[1]!, spans[2]!, spans[3]!) : null;
     }
 
     private static string Describe(TimeSpan limit) =>

@@ -17,10 +17,23 @@ public sealed record SpecialInterestEvent(string Code, string Term);
 
 /// <summary>How long each report may take, counted from when the site or sponsor first knew.</summary>
 public sealed record ReportingClocks(
-    TimeSpan SiteToSponsor,
-    TimeSpan FatalOrLifeThreateningSusar,
-    TimeSpan OtherSusar,
-    TimeSpan FollowUp);
+    ReportingAllowance SiteToSponsor,
+    ReportingAllowance FatalOrLifeThreateningSusar,
+    ReportingAllowance OtherSusar,
+    ReportingAllowance FollowUp);
+
+/// <summary>
+/// How long a report may take: hours are elapsed time ("24h": a day and night by the clock on the wall, whatever
+/// daylight saving does); days are calendar days at the site ("7d": by the end of the seventh day after day 0).
+/// </summary>
+public sealed record ReportingAllowance(TimeSpan Span, bool CalendarDays)
+{
+    public static ReportingAllowance Hours(int hours) => new(TimeSpan.FromHours(hours), false);
+
+    public static ReportingAllowance Days(int days) => new(TimeSpan.FromDays(days), true);
+
+    public override string ToString() => CalendarDays ? $"{Span.TotalDays:0} days" : $"{Span.TotalHours:0} hours";
+}
 
 public enum BlindingRespondent
 {

@@ -43,9 +43,9 @@ public class ShippedProtocolTests
         Assert.Equal(7, protocol.FindForm("ANX7")!.Fields.Count);
         Assert.Equal(["DEP9", "ANX7", "VITALS"], protocol.FormsDueAt(protocol.ScreeningVisit).Select(f => f.Code));
         Assert.Equal(["AESI-PERC", "AESI-SI", "AESI-MANIA", "AESI-VALVE"], protocol.Safety.SpecialInterestEvents.Select(e => e.Code));
-        Assert.Equal(TimeSpan.FromHours(24), protocol.Safety.ReportingClocks.SiteToSponsor);
-        Assert.Equal(TimeSpan.FromDays(7), protocol.Safety.ReportingClocks.FatalOrLifeThreateningSusar);
-        Assert.Equal(TimeSpan.FromDays(15), protocol.Safety.ReportingClocks.OtherSusar);
+        Assert.Equal(ReportingAllowance.Hours(24), protocol.Safety.ReportingClocks.SiteToSponsor);
+        Assert.Equal(ReportingAllowance.Days(7), protocol.Safety.ReportingClocks.FatalOrLifeThreateningSusar);
+        Assert.Equal(ReportingAllowance.Days(15), protocol.Safety.ReportingClocks.OtherSusar);
         Assert.True(protocol.Safety.IsExpected("headache "));
         Assert.Equal([BlindingRespondent.Participant, BlindingRespondent.Investigator], protocol.BlindingAssessment.Respondents);
     }
