@@ -37,6 +37,9 @@ public static class Policies
     /// <summary>The trial overview (design, list commitment, totals): every role.</summary>
     public const string TrialOverview = nameof(TrialOverview);
 
+    /// <summary>Assess adverse events for the sponsor and record expedited reports: the safety officer.</summary>
+    public const string SafetyAssessment = nameof(SafetyAssessment);
+
     /// <summary>Read the audit trail: site staff for their sites' entries, the data manager, safety officer and administrator.</summary>
     public const string AuditTrail = nameof(AuditTrail);
 
@@ -53,6 +56,7 @@ public static class Policies
         builder.AddPolicy(ParticipantRecords, p => p.RequireRole(TrialRoles.SiteCoordinator, TrialRoles.Investigator, TrialRoles.DataManager, TrialRoles.SafetyOfficer));
         builder.AddPolicy(TrialOverview, p => p.RequireRole(TrialRoles.All));
         builder.AddPolicy(Unblinded, p => p.RequireRole([.. TrialRoles.Unblinded]));
+        builder.AddPolicy(SafetyAssessment, p => p.RequireRole(TrialRoles.SafetyOfficer));
         builder.AddPolicy(AuditTrail, p => p.RequireRole(TrialRoles.SiteCoordinator, TrialRoles.Investigator, TrialRoles.SafetyOfficer, TrialRoles.DataManager, TrialRoles.Administrator));
     }
 }

@@ -240,8 +240,13 @@ public sealed class Signature : IAuditScoped
 
     public Guid ParticipantId { get; set; }
 
-    /// <summary>The visit whose forms are signed.</summary>
+    /// <summary>The visit whose forms are signed; empty for an adverse event report's signature.</summary>
     public string VisitCode { get; set; } = "";
+
+    /// <summary>The adverse event whose report (at <see cref="AdverseEventVersion"/>) is signed, if that is what is signed.</summary>
+    public Guid? AdverseEventId { get; set; }
+
+    public int? AdverseEventVersion { get; set; }
 
     public string Meaning { get; set; } = "";
 

@@ -48,6 +48,18 @@ public sealed class TrialDbContext(DbContextOptions<TrialDbContext> options, IHt
 
     public DbSet<Signature> Signatures => Set<Signature>();
 
+    public DbSet<AdverseEvent> AdverseEvents => Set<AdverseEvent>();
+
+    public DbSet<AdverseEventVersion> AdverseEventVersions => Set<AdverseEventVersion>();
+
+    public DbSet<SafetyAssessment> SafetyAssessments => Set<SafetyAssessment>();
+
+    public DbSet<ExpeditedReport> ExpeditedReports => Set<ExpeditedReport>();
+
+    public DbSet<SafetyAlert> SafetyAlerts => Set<SafetyAlert>();
+
+    public DbSet<OutboxEmail> OutboxEmails => Set<OutboxEmail>();
+
     /// <summary>Why the pending changes are made; required by operations that change completed or signed records.</summary>
     public string AuditReason { get; set; } = "";
 
@@ -190,6 +202,7 @@ public sealed class TrialDbContext(DbContextOptions<TrialDbContext> options, IHt
 
         ConfigureRandomization(builder);
         ConfigureRecords(builder);
+        ConfigureSafety(builder);
 
         builder.Entity<TrialSite>(link =>
         {
@@ -399,6 +412,8 @@ public sealed class TrialDbContext(DbContextOptions<TrialDbContext> options, IHt
             signature.Property(s => s.ContentHash).HasMaxLength(64).IsFixedLength().IsRequired();
             signature.Property(s => s.SignedByUserId).HasMaxLength(450).IsRequired();
             signature.Property(s => s.SignedByName).HasMaxLength(200).IsRequired();
+            signature.HasOne<AdverseEvent>().WithMany().HasForeignKey(s => s.AdverseEventId).OnDelete(DeleteBehavior.Restrict);
+            signature.HasIndex(s => s.AdverseEventId);
         });
 
         builder.Entity<DiaryEntry>(diary =>
@@ -407,6 +422,83 @@ public sealed class TrialDbContext(DbContextOptions<TrialDbContext> options, IHt
             diary.HasKey(d => new { d.ParticipantId, d.StudyDay });
             diary.Property(d => d.RecordedByName).HasMaxLength(200).IsRequired();
             diary.HasOne<Participant>().WithMany().HasForeignKey(d => d.ParticipantId).OnDelete(DeleteBehavior.Restrict);
+        });
+    }
+
+    private static void ConfigureSafety(ModelBuilder builder)
+    {
+        builder.Entity<AdverseEvent>(ae =>
+        {
+            ae.ToTable("AdverseEvents");
+            ae.HasKey(e => e.Id);
+            ae.Property(e => e.Number).HasMaxLength(40).IsRequired();
+            ae.HasIndex(e => new { e.TrialId, e.Number }).IsUnique();
+            ae.HasIndex(e => e.ParticipantId);
+            ae.HasIndex(e => e.SiteId);
+            ae.HasOne<Participant>().WithMany().HasForeignKey(e => e.ParticipantId).OnDelete(DeleteBehavior.Restrict);
+            ae.HasMany(e => e.Versions).WithOne().HasForeignKey(v => v.AdverseEventId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        builder.Entity<AdverseEventVersion>(version =>
+        {
+            version.ToTable("AdverseEventVersions");
+            version.HasKey(v => v.Id);
+            version.HasIndex(v => new { v.AdverseEventId, v.Version }).IsUnique();
+            version.Property(v => v.ReportedTerm).HasMaxLength(200).IsRequired();
+            version.Property(v => v.CodedTerm).HasMaxLength(200);
+            version.Property(v => v.Code).HasMaxLength(20);
+            version.Property(v => v.SeriousnessCriteria).HasMaxLength(400).IsRequired();
+            version.Property(v => v.Causality).HasConversion<string>().HasMaxLength(24);
+            version.Property(v => v.ActionTaken).HasConversion<string>().HasMaxLength(24);
+            version.Property(v => v.Outcome).HasConversion<string>().HasMaxLength(24);
+            version.Property(v => v.SpecialInterestCode).HasMaxLength(40);
+            version.Property(v => v.Narrative).HasMaxLength(4000);
+            version.Property(v => v.ReportedByUserId).HasMaxLength(450).IsRequired();
+            version.Property(v => v.ReportedByName).HasMaxLength(200).IsRequired();
+            version.Property(v => v.FollowUpNote).HasMaxLength(2000);
+        });
+
+        builder.Entity<SafetyAssessment>(assessment =>
+        {
+            assessment.ToTable("SafetyAssessments");
+            assessment.HasKey(a => a.Id);
+            assessment.HasIndex(a => a.AdverseEventId);
+            assessment.HasOne<AdverseEvent>().WithMany().HasForeignKey(a => a.AdverseEventId).OnDelete(DeleteBehavior.Restrict);
+            assessment.Property(a => a.SponsorCausality).HasConversion<string>().HasMaxLength(24);
+            assessment.Property(a => a.Rationale).HasMaxLength(2000).IsRequired();
+            assessment.Property(a => a.AssessedByUserId).HasMaxLength(450).IsRequired();
+            assessment.Property(a => a.AssessedByName).HasMaxLength(200).IsRequired();
+        });
+
+        builder.Entity<ExpeditedReport>(report =>
+        {
+            report.ToTable("ExpeditedReports");
+            report.HasKey(r => r.Id);
+            report.HasIndex(r => r.AdverseEventId);
+            report.HasOne<AdverseEvent>().WithMany().HasForeignKey(r => r.AdverseEventId).OnDelete(DeleteBehavior.Restrict);
+            report.Property(r => r.Reference).HasMaxLength(100).IsRequired();
+            report.Property(r => r.RecordedByName).HasMaxLength(200).IsRequired();
+        });
+
+        builder.Entity<SafetyAlert>(alert =>
+        {
+            alert.ToTable("SafetyAlerts");
+            alert.HasKey(a => a.Id);
+            alert.HasIndex(a => new { a.AdverseEventId, a.ClockKey, a.Level }).IsUnique();
+            alert.HasOne<AdverseEvent>().WithMany().HasForeignKey(a => a.AdverseEventId).OnDelete(DeleteBehavior.Restrict);
+            alert.Property(a => a.ClockKey).HasMaxLength(40).IsRequired();
+            alert.Property(a => a.Level).HasConversion<string>().HasMaxLength(16);
+        });
+
+        builder.Entity<OutboxEmail>(email =>
+        {
+            email.ToTable("OutboxEmails");
+            email.HasKey(e => e.Id);
+            email.HasIndex(e => new { e.SentAt, e.NextAttemptAt });
+            email.Property(e => e.ToAddress).HasMaxLength(256).IsRequired();
+            email.Property(e => e.Subject).HasMaxLength(200).IsRequired();
+            email.Property(e => e.Body).HasMaxLength(4000).IsRequired();
+            email.Property(e => e.LastError).HasMaxLength(1000);
         });
     }
 }

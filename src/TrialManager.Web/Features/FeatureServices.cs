@@ -42,6 +42,14 @@ public static class FeatureServices
         services.AddScoped<ReportDeviation>();
         services.AddScoped<CorrectStratification>();
         services.AddScoped<Signatures.SignVisit>();
+        services.AddScoped<Safety.SafetyAccess>();
+        services.AddScoped<Safety.SafetyOverview>();
+        services.AddScoped<Safety.ReportAdverseEvent>();
+        services.AddScoped<Safety.AssessAdverseEvent>();
+        services.AddScoped<Safety.RecordExpeditedReport>();
+        services.AddScoped<Signatures.SignAdverseEvent>();
+        services.AddSingleton<Safety.SafetyClockMonitor>();
+        services.AddHostedService(sp => sp.GetRequiredService<Safety.SafetyClockMonitor>());
         return services;
     }
 }

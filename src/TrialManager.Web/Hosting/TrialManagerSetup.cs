@@ -14,6 +14,7 @@ using TrialManager.Web.Components;
 using TrialManager.Web.Data;
 using TrialManager.Web.Data.Audit;
 using TrialManager.Web.Features;
+using TrialManager.Web.Features.Notifications;
 using TrialManager.Web.Sealing;
 
 namespace TrialManager.Web.Hosting;
@@ -62,6 +63,7 @@ public static class TrialManagerSetup
         services.AddScoped<CurrentUser>();
         services.AddScoped<RedirectManager>();
         services.AddFeatureOperations();
+        services.AddEmailOutbox(builder.Configuration);
         services.AddExceptionHandler<OperationForbiddenHandler>();
         services.AddProblemDetails();
 

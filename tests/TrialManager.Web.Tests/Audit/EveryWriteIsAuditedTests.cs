@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using TrialManager.Domain.Safety;
 using TrialManager.Web.Data;
 using TrialManager.Web.Data.Audit;
 using TrialManager.Web.Tests.Account;
@@ -25,7 +26,7 @@ public class EveryWriteIsAuditedTests(TrialApp app) : IClassFixture<TrialApp>
     /// first, saved separately) and returns it; <c>Update</c> changes one ordinary field and names it; null for a type
     /// whose columns are all key columns (a link row is created or deleted, never changed).
     /// </summary>
-    private sealed record WriteCase(Func<TrialDbContext, Parents, Task<object>> Create, Func<object, string>? Update);
+    private sealed record WriteCase(Func<TrialDbContext, Parents, Task<object>> Create, Func<object, string>? Update, bool Final = false);
 
     /// <summary>Rows the cases hang their instances on, made once per test by the real operations.</summary>
     private sealed record Parents(Guid TrialId, Guid ProtocolVersionId, Guid SiteId, Guid ListId, Guid ParticipantId, string UserId);
@@ -212,6 +213,67 @@ public class EveryWriteIsAuditedTests(TrialApp app) : IClassFixture<TrialApp>
                 });
             },
             o => Set(o, (DataQuery q) => q.Answer = "Yes", nameof(DataQuery.Answer))),
+        [typeof(AdverseEvent)] = new(
+            (db, p) => Add(db, NewAdverseEvent(p)),
+            o => Set(o, (AdverseEvent e) => e.CurrentVersion = 2, nameof(AdverseEvent.CurrentVersion))),
+        [typeof(AdverseEventVersion)] = new(
+            async (db, p) =>
+            {
+                var ae = NewAdverseEvent(p);
+                db.Add(ae);
+                await db.SaveChangesAsync();
+                return await Add(db, new AdverseEventVersion
+                {
+                    AdverseEventId = ae.Id, TrialId = p.TrialId, SiteId = p.SiteId, ParticipantId = p.ParticipantId, Version = 1,
+                    ReportedTerm = "Headache", Onset = new DateOnly(2026, 11, 1), Grade = 1, Causality = Causality.PossiblyRelated,
+                    ActionTaken = ActionTaken.DoseNotChanged, Outcome = EventOutcome.Recovering, SiteAwareAt = DateTimeOffset.UtcNow,
+                    ReceivedAt = DateTimeOffset.UtcNow, ReportedByUserId = "u", ReportedByName = "Test",
+                });
+            },
+            o => Set(o, (AdverseEventVersion v) => v.Grade = 2, nameof(AdverseEventVersion.Grade)),
+            Final: true),
+        [typeof(SafetyAssessment)] = new(
+            async (db, p) =>
+            {
+                var ae = NewAdverseEvent(p);
+                db.Add(ae);
+                await db.SaveChangesAsync();
+                return await Add(db, new SafetyAssessment
+                {
+                    AdverseEventId = ae.Id, TrialId = p.TrialId, SiteId = p.SiteId, ParticipantId = p.ParticipantId, AssessedVersion = 1,
+                    SponsorCausality = Causality.NotRelated, Rationale = "Test", AssessedAt = DateTimeOffset.UtcNow, AssessedByUserId = "u", AssessedByName = "Test",
+                });
+            },
+            o => Set(o, (SafetyAssessment a) => a.Rationale = "Corrected", nameof(SafetyAssessment.Rationale))),
+        [typeof(ExpeditedReport)] = new(
+            async (db, p) =>
+            {
+                var ae = NewAdverseEvent(p);
+                db.Add(ae);
+                await db.SaveChangesAsync();
+                return await Add(db, new ExpeditedReport
+                {
+                    AdverseEventId = ae.Id, TrialId = p.TrialId, SiteId = p.SiteId, ParticipantId = p.ParticipantId, CoversVersion = 1,
+                    SubmittedAt = DateTimeOffset.UtcNow, Reference = "EV-1", RecordedByName = "Test", RecordedAt = DateTimeOffset.UtcNow,
+                });
+            },
+            o => Set(o, (ExpeditedReport r) => r.Reference = "EV-2", nameof(ExpeditedReport.Reference))),
+        [typeof(SafetyAlert)] = new(
+            async (db, p) =>
+            {
+                var ae = NewAdverseEvent(p);
+                db.Add(ae);
+                await db.SaveChangesAsync();
+                return await Add(db, new SafetyAlert
+                {
+                    AdverseEventId = ae.Id, TrialId = p.TrialId, SiteId = p.SiteId, ParticipantId = p.ParticipantId,
+                    ClockKey = "ExpeditedInitial:1", Level = AlertLevel.DueSoon, RaisedAt = DateTimeOffset.UtcNow,
+                });
+            },
+            o => Set(o, (SafetyAlert a) => a.Level = AlertLevel.Overdue, nameof(SafetyAlert.Level))),
+        [typeof(OutboxEmail)] = new(
+            (db, p) => Add(db, new OutboxEmail { ToAddress = "a@example.org", Subject = "Test", Body = "Body", CreatedAt = DateTimeOffset.UtcNow, NextAttemptAt = DateTimeOffset.UtcNow }),
+            o => Set(o, (OutboxEmail e) => e.Attempts = 1, nameof(OutboxEmail.Attempts))),
         [typeof(Signature)] = new(
             (db, p) => Add(db, new Signature { TrialId = p.TrialId, SiteId = p.SiteId, ParticipantId = p.ParticipantId, VisitCode = "W1", Meaning = "Authored", ContentHash = new string('a', 64), SignedByUserId = "u", SignedByName = "Test", SignedAt = DateTimeOffset.UtcNow }),
             o => Set(o, (Signature s) => s.Meaning = "Reviewed and approved", nameof(Signature.Meaning))),
@@ -275,6 +337,21 @@ public class EveryWriteIsAuditedTests(TrialApp app) : IClassFixture<TrialApp>
                 var change = Assert.Single(createdChanges, c => c.Field == property.Metadata.Name);
                 Assert.Null(change.Old);
                 Assert.Equal(property.CurrentValue is null, change.New is null);
+            }
+
+            if (write.Final)
+            {
+                // A final record (a submitted report version): the database refuses to change or remove it, and the
+                // refused attempt leaves nothing in the audit trail either.
+                since = await LastSeqAsync();
+                write.Update!(instance);
+                await Assert.ThrowsAnyAsync<DbUpdateException>(() => db.SaveChangesAsync());
+                db.ChangeTracker.Clear();
+                db.Attach(instance);
+                db.Remove(instance);
+                await Assert.ThrowsAnyAsync<DbUpdateException>(() => db.SaveChangesAsync());
+                Assert.Equal(since, await LastSeqAsync());
+                return true;
             }
 
             if (write.Update is not null)
@@ -460,6 +537,16 @@ public class EveryWriteIsAuditedTests(TrialApp app) : IClassFixture<TrialApp>
         ProtocolVersionId = p.ProtocolVersionId,
         Status = ParticipantStatus.Registered,
         StratumLevels = "baseline_severity=moderate",
+        CreatedAt = DateTimeOffset.UtcNow,
+    };
+
+    private static AdverseEvent NewAdverseEvent(Parents p) => new()
+    {
+        TrialId = p.TrialId,
+        SiteId = p.SiteId,
+        ParticipantId = p.ParticipantId,
+        Number = "AE-" + Guid.NewGuid().ToString("N")[..12],
+        CurrentVersion = 1,
         CreatedAt = DateTimeOffset.UtcNow,
     };
 

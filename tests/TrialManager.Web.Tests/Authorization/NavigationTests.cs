@@ -8,13 +8,13 @@ namespace TrialManager.Web.Tests.Authorization;
 public class NavigationTests(TrialApp app) : IClassFixture<TrialApp>
 {
     private static readonly string[] Everyone = ["/", "/trials", "/sites", "/Account/Manage"];
-    private static readonly string[] ParticipantRecords = [.. Everyone, "/worklist", "/participants", "/audit"];
+    private static readonly string[] ParticipantRecords = [.. Everyone, "/worklist", "/participants", "/adverse-events", "/audit"];
 
     public static TheoryData<string, string[]> ExpectedLinks => new()
     {
         { "coordinator", ParticipantRecords },
         { "investigator", ParticipantRecords },
-        { "safety", ParticipantRecords },
+        { "safety", [.. ParticipantRecords, "/safety"] },
         { "dsmb", Everyone },
         { "datamanager", ParticipantRecords },
         { "coordinator.bos", ParticipantRecords },

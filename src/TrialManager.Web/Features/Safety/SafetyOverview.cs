@@ -1,0 +1,83 @@
+using Microsoft.EntityFrameworkCore;
+using TrialManager.Domain.Safety;
+using TrialManager.Web.Data;
+using TrialManager.Web.Features.Protocols;
+
+namespace TrialManager.Web.Features.Safety;
+
+/// <summary>An event with where it stands: its versions, the sponsor's assessments, submissions and derived clocks.</summary>
+public sealed record EventStanding(
+    AdverseEvent Event,
+    string ParticipantNumber,
+    string SiteCode,
+    TimeZoneInfo SiteZone,
+    IReadOnlyList<AdverseEventVersion> Versions,
+    IReadOnlyList<SafetyAssessment> Assessments,
+    IReadOnlyList<ExpeditedReport> Submissions,
+    SafetyStatus Status)
+{
+    public AdverseEventVersion Current => Versions[^1];
+
+    public SafetyAssessment? LatestAssessment => Assessments.Count == 0 ? null : Assessments[^1];
+}
+
+/// <summary>
+/// Reads events the current user may see (through <see cref="SafetyAccess"/>) and evaluates their clocks. Listings,
+/// the dashboard, the event page and the clock monitor all use this one reading, so they never disagree.
+/// </summary>
+public sealed class SafetyOverview(TrialDbContext db, SafetyAccess access, TrialProtocols protocols)
+{
+    public async Task<EventStanding> EventAsync(Guid eventId, CancellationToken cancellationToken = default)
+    {
+        var adverseEvent = await access.EventAsync(eventId, cancellationToken);
+        return (await LoadAsync(db, protocols, db.AdverseEvents.Where(e => e.Id == adverseEvent.Id), cancellationToken)).Single();
+    }
+
+    /// <param name="participantId">Only this participant's events, when given.</param>
+    public async Task<IReadOnlyList<EventStanding>> ListAsync(Guid? participantId = null, CancellationToken cancellationToken = default)
+    {
+        var events = await access.VisibleEventsAsync(cancellationToken);
+        if (participantId is { } id)
+        {
+            events = events.Where(e => e.ParticipantId == id);
+        }
+
+        return await LoadAsync(db, protocols, events, cancellationToken);
+    }
+
+    /// <summary>Loads and evaluates the given events; no access check (callers pass an already scoped query).</summary>
+    public static async Task<IReadOnlyList<EventStanding>> LoadAsync(TrialDbContext db, TrialProtocols protocols, IQueryable<AdverseEvent> events, CancellationToken cancellationToken)
+    {
+        var rows = await events.AsNoTracking()
+            .Join(db.Participants, e => e.ParticipantId, p => p.Id, (e, p) => new { Event = e, p.Number, p.ProtocolVersionId, p.SiteId })
+            .Join(db.Sites, x => x.SiteId, s => s.Id, (x, s) => new { x.Event, x.Number, x.ProtocolVersionId, SiteCode = s.Code, s.TimeZone })
+            .OrderBy(x => x.Event.Number)
+            .ToListAsync(cancellationToken);
+        var ids = rows.Select(r => r.Event.Id).ToList();
+        var versions = (await db.AdverseEventVersions.AsNoTracking().Where(v => ids.Contains(v.AdverseEventId)).OrderBy(v => v.Version).ToListAsync(cancellationToken))
+            .ToLookup(v => v.AdverseEventId);
+        var assessments = (await db.SafetyAssessments.AsNoTracking().Where(a => ids.Contains(a.AdverseEventId)).OrderBy(a => a.AssessedAt).ToListAsync(cancellationToken))
+            .ToLookup(a => a.AdverseEventId);
+        var submissions = (await db.ExpeditedReports.AsNoTracking().Where(r => ids.Contains(r.AdverseEventId)).OrderBy(r => r.SubmittedAt).ToListAsync(cancellationToken))
+            .ToLookup(r => r.AdverseEventId);
+
+        var standings = new List<EventStanding>(rows.Count);
+        foreach (var row in rows)
+        {
+            var protocol = await protocols.ForVersionAsync(row.ProtocolVersionId, cancellationToken);
+            var zone = TimeZoneInfo.FindSystemTimeZoneById(row.TimeZone);
+            var eventVersions = versions[row.Event.Id].ToList();
+            var eventAssessments = assessments[row.Event.Id].ToList();
+            var eventSubmissions = submissions[row.Event.Id].ToList();
+            var status = SafetyStatus.Evaluate(
+                [.. eventVersions.Select(v => v.ToReceived())],
+                eventAssessments.LastOrDefault()?.ToDomain(),
+                [.. eventSubmissions.Select(s => new SubmittedExpeditedReport(s.CoversVersion, s.SubmittedAt))],
+                protocol.Safety,
+                zone);
+            standings.Add(new EventStanding(row.Event, row.Number, row.SiteCode, zone, eventVersions, eventAssessments, eventSubmissions, status));
+        }
+
+        return standings;
+    }
+}
