@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using TrialManager.Web.Data;
 using TrialManager.Web.Data.Audit;
 using TrialManager.Web.Features.Audit;
+using TrialManager.Web.Features.Documents;
 using TrialManager.Web.Features.Protocols;
 using TrialManager.Web.Hosting;
 
@@ -16,6 +17,7 @@ builder.AddTrialManager();
 var app = builder.Build();
 app.UseTrialManager();
 app.MapAuditEndpoints();
+app.MapDocumentEndpoints();
 
 // Command-line entry points share the app's configuration: `dotnet run --project src/TrialManager.Web -- <command>`.
 // Configuration arguments (--key=value, key=value) are not commands.

@@ -48,6 +48,11 @@ public static class FeatureServices
         services.AddScoped<Safety.AssessAdverseEvent>();
         services.AddScoped<Safety.RecordExpeditedReport>();
         services.AddScoped<Signatures.SignAdverseEvent>();
+        services.AddScoped<Documents.PdfDownloads>();
+        services.AddScoped<Documents.RecordReader>();
+        services.AddScoped<Documents.VisitCrf>();
+        services.AddScoped<Documents.SaeReport>();
+        services.AddScoped<Documents.AuditTrailPdf>();
         services.AddSingleton<Safety.SafetyClockMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<Safety.SafetyClockMonitor>());
         return services;

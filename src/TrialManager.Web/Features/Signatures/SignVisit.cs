@@ -88,6 +88,12 @@ public sealed class SignVisit(TrialDbContext db, ParticipantAccess access, Trial
         var entries = await db.FormEntries.AsNoTracking().Include(e => e.Values)
             .Where(e => e.ParticipantId == participantId && e.VisitCode == visitCode)
             .ToListAsync(cancellationToken);
+        return ContentHashOf(entries);
+    }
+
+    /// <summary>The same hash over entries already read (with their values), so documents need not read them twice.</summary>
+    public static string ContentHashOf(IEnumerable<FormEntry> entries)
+    {
         var text = new StringBuilder();
         foreach (var entry in entries.OrderBy(e => e.FormCode, StringComparer.Ordinal))
         {
