@@ -23,7 +23,7 @@ public sealed record DocumentRequest(
 public sealed class PdfDownloads(TrialDbContext db, TimeProvider clock)
 {
     public static string SoftwareVersion { get; } =
-        "TrialManager " + (typeof(PdfDownloads).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0");
+        typeof(PdfDownloads).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0";
 
     public async Task<IResult> SendAsync(DocumentRequest request, CancellationToken cancellationToken)
     {
