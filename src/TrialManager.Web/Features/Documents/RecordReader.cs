@@ -2,10 +2,10 @@ using Microsoft.EntityFrameworkCore;
 using TrialManager.Domain.Protocols;
 using TrialManager.Web.Authorization;
 using TrialManager.Web.Data;
-using Site = TrialManager.Web.Data.Site;
 using TrialManager.Web.Features.Participants;
 using TrialManager.Web.Features.Protocols;
 using TrialManager.Web.Features.Signatures;
+using Site = TrialManager.Web.Data.Site;
 
 namespace TrialManager.Web.Features.Documents;
 

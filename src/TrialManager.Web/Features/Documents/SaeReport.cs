@@ -4,11 +4,11 @@ using TrialManager.Documents;
 using TrialManager.Domain.Protocols;
 using TrialManager.Domain.Safety;
 using TrialManager.Web.Data;
-using Site = TrialManager.Web.Data.Site;
 using TrialManager.Web.Features.Protocols;
 using TrialManager.Web.Features.Safety;
 using TrialManager.Web.Features.Signatures;
 using Choice = TrialManager.Documents.Choice;
+using Site = TrialManager.Web.Data.Site;
 
 namespace TrialManager.Web.Features.Documents;
 
