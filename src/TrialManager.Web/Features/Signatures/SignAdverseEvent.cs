@@ -61,7 +61,7 @@ public sealed class SignAdverseEvent(TrialDbContext db, SafetyAccess access, Sig
     /// <summary>The latest signature of the event and whether the report has changed (a new version) since.</summary>
     public static SignVisit.State Status(IReadOnlyList<Signature> signatures, AdverseEventVersion current)
     {
-        var latest = signatures.OrderByDescending(s => s.SignedAt).FirstOrDefault();
+        var latest = signatures.OrderByDescending(s => s.AdverseEventVersion).ThenByDescending(s => s.SignedAt).FirstOrDefault();
         return latest is null ? new SignVisit.State(null, false) : new SignVisit.State(latest, latest.ContentHash != ContentHash(current));
     }
 
