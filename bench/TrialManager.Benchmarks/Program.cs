@@ -6,7 +6,7 @@ namespace TrialManager.Benchmarks;
 
 /// <summary>
 /// One command per benchmark; each prints a markdown table and records it, with date and commit, in bench/results/.
-///   dotnet run -c Release --project bench/TrialManager.Benchmarks -- randomization [--quick]
+///   dotnet run -c Release --project bench/TrialManager.Benchmarks -- randomization|casebook [--quick]
 /// (A named class, not top-level statements: the web app's own Program is referenced here.)
 /// </summary>
 internal static class BenchmarkCommand
@@ -21,8 +21,11 @@ internal static class BenchmarkCommand
             case "randomization":
                 table = await RandomizationBenchmark.RunAsync(quick);
                 break;
+            case "casebook":
+                table = await CasebookBenchmark.RunAsync(quick);
+                break;
             default:
-                Console.Error.WriteLine("Usage: dotnet run -c Release --project bench/TrialManager.Benchmarks -- randomization [--quick]");
+                Console.Error.WriteLine("Usage: dotnet run -c Release --project bench/TrialManager.Benchmarks -- randomization|casebook [--quick]");
                 return 2;
         }
 

@@ -230,6 +230,14 @@ public sealed class DiaryEntry : IAuditScoped
 /// An electronic signature (21 CFR Part 11): who (user id and printed name), when (UTC), what it means, and a SHA-256
 /// of the content signed. If the content changes later the hash no longer matches and the signature shows as broken.
 /// </summary>
+/// <summary>What a signature signs: a visit's forms, an adverse event report, or the participant's whole casebook.</summary>
+public enum SignatureSubject
+{
+    Visit,
+    AdverseEvent,
+    Casebook,
+}
+
 public sealed class Signature : IAuditScoped
 {
     public Guid Id { get; set; } = Guid.CreateVersion7();
@@ -240,7 +248,9 @@ public sealed class Signature : IAuditScoped
 
     public Guid ParticipantId { get; set; }
 
-    /// <summary>The visit whose forms are signed; empty for an adverse event report's signature.</summary>
+    public SignatureSubject Subject { get; set; }
+
+    /// <summary>The visit whose forms are signed; empty for an adverse event report's or a casebook's signature.</summary>
     public string VisitCode { get; set; } = "";
 
     /// <summary>The adverse event whose report (at <see cref="AdverseEventVersion"/>) is signed, if that is what is signed.</summary>

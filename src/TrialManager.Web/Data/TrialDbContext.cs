@@ -414,6 +414,7 @@ public sealed class TrialDbContext(DbContextOptions<TrialDbContext> options, IHt
             signature.Property(s => s.SignedByName).HasMaxLength(200).IsRequired();
             signature.HasOne<AdverseEvent>().WithMany().HasForeignKey(s => s.AdverseEventId).OnDelete(DeleteBehavior.Restrict);
             signature.HasIndex(s => s.AdverseEventId);
+            signature.Property(s => s.Subject).HasConversion<string>().HasMaxLength(16);
         });
 
         builder.Entity<DiaryEntry>(diary =>

@@ -48,11 +48,14 @@ public static class FeatureServices
         services.AddScoped<Safety.AssessAdverseEvent>();
         services.AddScoped<Safety.RecordExpeditedReport>();
         services.AddScoped<Signatures.SignAdverseEvent>();
+        services.AddScoped<Signatures.SignCasebook>();
         services.AddScoped<Documents.PdfDownloads>();
         services.AddScoped<Documents.RecordReader>();
         services.AddScoped<Documents.VisitCrf>();
         services.AddScoped<Documents.SaeReport>();
         services.AddScoped<Documents.AuditTrailPdf>();
+        services.AddScoped<Documents.Casebook>();
+        services.AddScoped<Documents.BlankCrfBook>();
         services.AddSingleton<Safety.SafetyClockMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<Safety.SafetyClockMonitor>());
         return services;

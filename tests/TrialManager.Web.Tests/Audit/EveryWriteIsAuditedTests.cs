@@ -224,10 +224,21 @@ public class EveryWriteIsAuditedTests(TrialApp app) : IClassFixture<TrialApp>
                 await db.SaveChangesAsync();
                 return await Add(db, new AdverseEventVersion
                 {
-                    AdverseEventId = ae.Id, TrialId = p.TrialId, SiteId = p.SiteId, ParticipantId = p.ParticipantId, Version = 1,
-                    ReportedTerm = "Headache", Onset = new DateOnly(2026, 11, 1), Grade = 1, Causality = Causality.PossiblyRelated,
-                    ActionTaken = ActionTaken.DoseNotChanged, Outcome = EventOutcome.Recovering, SiteAwareAt = DateTimeOffset.UtcNow,
-                    ReceivedAt = DateTimeOffset.UtcNow, ReportedByUserId = "u", ReportedByName = "Test",
+                    AdverseEventId = ae.Id,
+                    TrialId = p.TrialId,
+                    SiteId = p.SiteId,
+                    ParticipantId = p.ParticipantId,
+                    Version = 1,
+                    ReportedTerm = "Headache",
+                    Onset = new DateOnly(2026, 11, 1),
+                    Grade = 1,
+                    Causality = Causality.PossiblyRelated,
+                    ActionTaken = ActionTaken.DoseNotChanged,
+                    Outcome = EventOutcome.Recovering,
+                    SiteAwareAt = DateTimeOffset.UtcNow,
+                    ReceivedAt = DateTimeOffset.UtcNow,
+                    ReportedByUserId = "u",
+                    ReportedByName = "Test",
                 });
             },
             o => Set(o, (AdverseEventVersion v) => v.Grade = 2, nameof(AdverseEventVersion.Grade)),
@@ -240,8 +251,16 @@ public class EveryWriteIsAuditedTests(TrialApp app) : IClassFixture<TrialApp>
                 await db.SaveChangesAsync();
                 return await Add(db, new SafetyAssessment
                 {
-                    AdverseEventId = ae.Id, TrialId = p.TrialId, SiteId = p.SiteId, ParticipantId = p.ParticipantId, AssessedVersion = 1,
-                    SponsorCausality = Causality.NotRelated, Rationale = "Test", AssessedAt = DateTimeOffset.UtcNow, AssessedByUserId = "u", AssessedByName = "Test",
+                    AdverseEventId = ae.Id,
+                    TrialId = p.TrialId,
+                    SiteId = p.SiteId,
+                    ParticipantId = p.ParticipantId,
+                    AssessedVersion = 1,
+                    SponsorCausality = Causality.NotRelated,
+                    Rationale = "Test",
+                    AssessedAt = DateTimeOffset.UtcNow,
+                    AssessedByUserId = "u",
+                    AssessedByName = "Test",
                 });
             },
             o => Set(o, (SafetyAssessment a) => a.Rationale = "Corrected", nameof(SafetyAssessment.Rationale))),
@@ -253,8 +272,15 @@ public class EveryWriteIsAuditedTests(TrialApp app) : IClassFixture<TrialApp>
                 await db.SaveChangesAsync();
                 return await Add(db, new ExpeditedReport
                 {
-                    AdverseEventId = ae.Id, TrialId = p.TrialId, SiteId = p.SiteId, ParticipantId = p.ParticipantId, CoversVersion = 1,
-                    SubmittedAt = DateTimeOffset.UtcNow, Reference = "EV-1", RecordedByName = "Test", RecordedAt = DateTimeOffset.UtcNow,
+                    AdverseEventId = ae.Id,
+                    TrialId = p.TrialId,
+                    SiteId = p.SiteId,
+                    ParticipantId = p.ParticipantId,
+                    CoversVersion = 1,
+                    SubmittedAt = DateTimeOffset.UtcNow,
+                    Reference = "EV-1",
+                    RecordedByName = "Test",
+                    RecordedAt = DateTimeOffset.UtcNow,
                 });
             },
             o => Set(o, (ExpeditedReport r) => r.Reference = "EV-2", nameof(ExpeditedReport.Reference))),
@@ -266,8 +292,13 @@ public class EveryWriteIsAuditedTests(TrialApp app) : IClassFixture<TrialApp>
                 await db.SaveChangesAsync();
                 return await Add(db, new SafetyAlert
                 {
-                    AdverseEventId = ae.Id, TrialId = p.TrialId, SiteId = p.SiteId, ParticipantId = p.ParticipantId,
-                    ClockKey = "ExpeditedInitial:1", Level = AlertLevel.DueSoon, RaisedAt = DateTimeOffset.UtcNow,
+                    AdverseEventId = ae.Id,
+                    TrialId = p.TrialId,
+                    SiteId = p.SiteId,
+                    ParticipantId = p.ParticipantId,
+                    ClockKey = "ExpeditedInitial:1",
+                    Level = AlertLevel.DueSoon,
+                    RaisedAt = DateTimeOffset.UtcNow,
                 });
             },
             o => Set(o, (SafetyAlert a) => a.Level = AlertLevel.Overdue, nameof(SafetyAlert.Level))),

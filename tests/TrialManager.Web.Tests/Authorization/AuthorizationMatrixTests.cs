@@ -135,6 +135,7 @@ public class AuthorizationMatrixTests(TrialApp app) : IClassFixture<TrialApp>
             ["/status/{Code:int}|Code"] = "404",
             ["/trials/{Code}|Code"] = trialCode,
             ["/trials/{Code}/simulation|Code"] = trialCode,
+            ["/trials/{Code}/blank-crf.pdf|Code"] = trialCode,
         });
     }
 

@@ -19,6 +19,12 @@ public static class DocumentEndpoints
         endpoints.MapGet("/audit/export.pdf",
                 (HttpContext context, AuditTrailPdf pdf, CancellationToken cancellationToken) => pdf.DownloadAsync(Audit.AuditFilter.FromQuery(context.Request.Query), cancellationToken))
             .RequireAuthorization(Policies.AuditTrail);
+        endpoints.MapGet("/participants/{ParticipantId:guid}/casebook.pdf",
+                (Guid participantId, Casebook casebook, CancellationToken cancellationToken) => casebook.DownloadAsync(participantId, cancellationToken))
+            .RequireAuthorization(Policies.ParticipantRecords);
+        endpoints.MapGet("/trials/{Code}/blank-crf.pdf",
+                (string code, BlankCrfBook book, CancellationToken cancellationToken) => book.DownloadAsync(code, cancellationToken))
+            .RequireAuthorization(Policies.TrialOverview);
         return endpoints;
     }
 }

@@ -58,7 +58,7 @@ public sealed class RecordReader(TrialDbContext db, CurrentUser me, TrialProtoco
 
         SignatureRecord? signature = null;
         var latest = await db.Signatures.AsNoTracking()
-            .Where(s => s.ParticipantId == participant.Id && s.VisitCode == visit.Code && s.AdverseEventId == null)
+            .Where(s => s.ParticipantId == participant.Id && s.Subject == SignatureSubject.Visit && s.VisitCode == visit.Code)
             .OrderByDescending(s => s.SignedAt).FirstOrDefaultAsync(cancellationToken);
         if (latest is not null)
         {

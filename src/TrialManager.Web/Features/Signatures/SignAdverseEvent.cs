@@ -45,6 +45,7 @@ public sealed class SignAdverseEvent(TrialDbContext db, SafetyAccess access, Sig
             TrialId = adverseEvent.TrialId,
             SiteId = adverseEvent.SiteId,
             ParticipantId = adverseEvent.ParticipantId,
+            Subject = SignatureSubject.AdverseEvent,
             AdverseEventId = adverseEvent.Id,
             AdverseEventVersion = version.Version,
             Meaning = meaning,

@@ -63,6 +63,7 @@ public sealed class SignVisit(TrialDbContext db, ParticipantAccess access, Trial
             TrialId = participant.TrialId,
             SiteId = participant.SiteId,
             ParticipantId = participant.Id,
+            Subject = SignatureSubject.Visit,
             VisitCode = visit.Code,
             Meaning = meaning,
             ContentHash = await ContentHashAsync(participant.Id, visit.Code, cancellationToken),
@@ -78,7 +79,7 @@ public sealed class SignVisit(TrialDbContext db, ParticipantAccess access, Trial
     /// <summary>The latest signature of a visit and whether the content has changed since it was signed.</summary>
     public async Task<State> StatusAsync(Guid participantId, string visitCode, CancellationToken cancellationToken = default)
     {
-        var latest = await db.Signatures.AsNoTracking().Where(s => s.ParticipantId == participantId && s.VisitCode == visitCode).OrderByDescending(s => s.SignedAt).FirstOrDefaultAsync(cancellationToken);
+        var latest = await db.Signatures.AsNoTracking().Where(s => s.ParticipantId == participantId && s.Subject == SignatureSubject.Visit && s.VisitCode == visitCode).OrderByDescending(s => s.SignedAt).FirstOrDefaultAsync(cancellationToken);
         return latest is null ? new State(null, false) : new State(latest, latest.ContentHash != await ContentHashAsync(participantId, visitCode, cancellationToken));
     }
 
