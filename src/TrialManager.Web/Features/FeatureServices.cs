@@ -56,6 +56,7 @@ public static class FeatureServices
         services.AddScoped<Documents.AuditTrailPdf>();
         services.AddScoped<Documents.Casebook>();
         services.AddScoped<Documents.BlankCrfBook>();
+        services.AddSingleton<Unblinding.Allocations>();
         services.AddSingleton<Safety.SafetyClockMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<Safety.SafetyClockMonitor>());
         return services;
