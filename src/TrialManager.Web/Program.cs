@@ -4,6 +4,7 @@ using TrialManager.Web.Data.Audit;
 using TrialManager.Web.Features.Audit;
 using TrialManager.Web.Features.Documents;
 using TrialManager.Web.Features.Protocols;
+using TrialManager.Web.Features.Unblinding;
 using TrialManager.Web.Hosting;
 
 // The container health check runs this same binary; answer it before building the whole app.
@@ -18,6 +19,7 @@ var app = builder.Build();
 app.UseTrialManager();
 app.MapAuditEndpoints();
 app.MapDocumentEndpoints();
+app.MapUnblindingEndpoints();
 
 // Command-line entry points share the app's configuration: `dotnet run --project src/TrialManager.Web -- <command>`.
 // Configuration arguments (--key=value, key=value) are not commands.

@@ -40,8 +40,17 @@ public static class Policies
     /// <summary>Assess adverse events for the sponsor and record expedited reports: the safety officer.</summary>
     public const string SafetyAssessment = nameof(SafetyAssessment);
 
+    /// <summary>The unblinding vault: the safety officer only.</summary>
+    public const string Vault = nameof(Vault);
+
+    /// <summary>The emergency code-break page: investigators (and the safety officer); the protocol narrows who may actually reveal.</summary>
+    public const string CodeBreak = nameof(CodeBreak);
+
     /// <summary>Read the audit trail: site staff for their sites' entries, the data manager, safety officer and administrator.</summary>
     public const string AuditTrail = nameof(AuditTrail);
+
+    /// <summary>The DSMB's open report (pooled, no arm): the sponsor-side roles, blinded or not; never site staff.</summary>
+    public const string PooledReports = nameof(PooledReports);
 
     public static void Register(AuthorizationBuilder builder)
     {
@@ -57,6 +66,9 @@ public static class Policies
         builder.AddPolicy(TrialOverview, p => p.RequireRole(TrialRoles.All));
         builder.AddPolicy(Unblinded, p => p.RequireRole([.. TrialRoles.Unblinded]));
         builder.AddPolicy(SafetyAssessment, p => p.RequireRole(TrialRoles.SafetyOfficer));
+        builder.AddPolicy(Vault, p => p.RequireRole(TrialRoles.SafetyOfficer));
+        builder.AddPolicy(CodeBreak, p => p.RequireRole(TrialRoles.Investigator, TrialRoles.SafetyOfficer));
         builder.AddPolicy(AuditTrail, p => p.RequireRole(TrialRoles.SiteCoordinator, TrialRoles.Investigator, TrialRoles.SafetyOfficer, TrialRoles.DataManager, TrialRoles.Administrator));
+        builder.AddPolicy(PooledReports, p => p.RequireRole(TrialRoles.DataManager, TrialRoles.Administrator, TrialRoles.SafetyOfficer, TrialRoles.DsmbMember));
     }
 }

@@ -60,6 +60,10 @@ public sealed class TrialDbContext(DbContextOptions<TrialDbContext> options, IHt
 
     public DbSet<OutboxEmail> OutboxEmails => Set<OutboxEmail>();
 
+    public DbSet<Unblinding> Unblindings => Set<Unblinding>();
+
+    public DbSet<ListAccessRequest> ListAccessRequests => Set<ListAccessRequest>();
+
     /// <summary>Why the pending changes are made; required by operations that change completed or signed records.</summary>
     public string AuditReason { get; set; } = "";
 
@@ -203,6 +207,7 @@ public sealed class TrialDbContext(DbContextOptions<TrialDbContext> options, IHt
         ConfigureRandomization(builder);
         ConfigureRecords(builder);
         ConfigureSafety(builder);
+        ConfigureUnblinding(builder);
 
         builder.Entity<TrialSite>(link =>
         {
@@ -500,6 +505,36 @@ public sealed class TrialDbContext(DbContextOptions<TrialDbContext> options, IHt
             email.Property(e => e.Subject).HasMaxLength(200).IsRequired();
             email.Property(e => e.Body).HasMaxLength(4000).IsRequired();
             email.Property(e => e.LastError).HasMaxLength(1000);
+        });
+    }
+
+    private static void ConfigureUnblinding(ModelBuilder builder)
+    {
+        builder.Entity<Unblinding>(unblinding =>
+        {
+            unblinding.ToTable("Unblindings");
+            unblinding.HasKey(u => u.Id);
+            unblinding.HasIndex(u => u.ParticipantId);
+            unblinding.HasOne<Participant>().WithMany().HasForeignKey(u => u.ParticipantId).OnDelete(DeleteBehavior.Restrict);
+            unblinding.Property(u => u.Kind).HasConversion<string>().HasMaxLength(24);
+            unblinding.Property(u => u.Reason).HasConversion<string>().HasMaxLength(24);
+            unblinding.Property(u => u.Explanation).HasMaxLength(2000).IsRequired();
+            unblinding.Property(u => u.RevealedByUserId).HasMaxLength(450).IsRequired();
+            unblinding.Property(u => u.RevealedByName).HasMaxLength(200).IsRequired();
+        });
+
+        builder.Entity<ListAccessRequest>(request =>
+        {
+            request.ToTable("ListAccessRequests");
+            request.HasKey(r => r.Id);
+            request.HasIndex(r => r.TrialId);
+            request.HasOne<Trial>().WithMany().HasForeignKey(r => r.TrialId).OnDelete(DeleteBehavior.Restrict);
+            request.Property(r => r.Purpose).HasConversion<string>().HasMaxLength(16);
+            request.Property(r => r.Justification).HasMaxLength(2000).IsRequired();
+            request.Property(r => r.RequestedByUserId).HasMaxLength(450).IsRequired();
+            request.Property(r => r.RequestedByName).HasMaxLength(200).IsRequired();
+            request.Property(r => r.ApprovedByUserId).HasMaxLength(450);
+            request.Property(r => r.ApprovedByName).HasMaxLength(200);
         });
     }
 }

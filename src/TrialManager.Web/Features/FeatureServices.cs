@@ -13,6 +13,7 @@ public static class FeatureServices
     public static IServiceCollection AddFeatureOperations(this IServiceCollection services)
     {
         services.AddScoped<StatusCookie>();
+        services.AddScoped<UnblindedRoleGrants>();
         services.AddScoped<CreateUser>();
         services.AddScoped<UpdateUserAccess>();
         services.AddScoped<SetUserDisabled>();
@@ -56,7 +57,13 @@ public static class FeatureServices
         services.AddScoped<Documents.AuditTrailPdf>();
         services.AddScoped<Documents.Casebook>();
         services.AddScoped<Documents.BlankCrfBook>();
+        services.AddScoped<Dsmb.DsmbReportReader>();
+        services.AddScoped<Dsmb.ClosedReport>();
+        services.AddScoped<Dsmb.OpenReport>();
         services.AddSingleton<Unblinding.Allocations>();
+        services.AddScoped<Unblinding.Reauthentication>();
+        services.AddScoped<Unblinding.RevealAllocation>();
+        services.AddScoped<Unblinding.ListAccess>();
         services.AddSingleton<Safety.SafetyClockMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<Safety.SafetyClockMonitor>());
         return services;

@@ -305,6 +305,31 @@ public class EveryWriteIsAuditedTests(TrialApp app) : IClassFixture<TrialApp>
         [typeof(OutboxEmail)] = new(
             (db, p) => Add(db, new OutboxEmail { ToAddress = "a@example.org", Subject = "Test", Body = "Body", CreatedAt = DateTimeOffset.UtcNow, NextAttemptAt = DateTimeOffset.UtcNow }),
             o => Set(o, (OutboxEmail e) => e.Attempts = 1, nameof(OutboxEmail.Attempts))),
+        [typeof(Unblinding)] = new(
+            (db, p) => Add(db, new Unblinding
+            {
+                TrialId = p.TrialId,
+                SiteId = p.SiteId,
+                ParticipantId = p.ParticipantId,
+                Kind = UnblindingKind.Vault,
+                Reason = UnblindingReason.SusarAssessment,
+                Explanation = "Test",
+                RevealedByUserId = "u",
+                RevealedByName = "Test",
+                RevealedAt = DateTimeOffset.UtcNow,
+            }),
+            o => Set(o, (Unblinding u) => u.Explanation = "Corrected", nameof(Unblinding.Explanation))),
+        [typeof(ListAccessRequest)] = new(
+            (db, p) => Add(db, new ListAccessRequest
+            {
+                TrialId = p.TrialId,
+                Purpose = ListAccessPurpose.View,
+                Justification = "Test",
+                RequestedByUserId = "u",
+                RequestedByName = "Test",
+                RequestedAt = DateTimeOffset.UtcNow,
+            }),
+            o => Set(o, (ListAccessRequest r) => r.ApprovedByName = "Second", nameof(ListAccessRequest.ApprovedByName))),
         [typeof(Signature)] = new(
             (db, p) => Add(db, new Signature { TrialId = p.TrialId, SiteId = p.SiteId, ParticipantId = p.ParticipantId, VisitCode = "W1", Meaning = "Authored", ContentHash = new string('a', 64), SignedByUserId = "u", SignedByName = "Test", SignedAt = DateTimeOffset.UtcNow }),
             o => Set(o, (Signature s) => s.Meaning = "Reviewed and approved", nameof(Signature.Meaning))),

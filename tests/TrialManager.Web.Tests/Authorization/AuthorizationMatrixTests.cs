@@ -136,6 +136,11 @@ public class AuthorizationMatrixTests(TrialApp app) : IClassFixture<TrialApp>
             ["/trials/{Code}|Code"] = trialCode,
             ["/trials/{Code}/simulation|Code"] = trialCode,
             ["/trials/{Code}/blank-crf.pdf|Code"] = trialCode,
+            ["/trials/{Code}/allocation-list|Code"] = trialCode,
+            ["/trials/{Code}/dsmb/closed|Code"] = trialCode,
+            ["/trials/{Code}/dsmb/open|Code"] = trialCode,
+            ["/trials/{Code}/dsmb/closed.pdf|Code"] = trialCode,
+            ["/trials/{Code}/dsmb/open.pdf|Code"] = trialCode,
         });
     }
 

@@ -14,11 +14,11 @@ public class NavigationTests(TrialApp app) : IClassFixture<TrialApp>
     {
         { "coordinator", ParticipantRecords },
         { "investigator", ParticipantRecords },
-        { "safety", [.. ParticipantRecords, "/safety"] },
-        { "dsmb", Everyone },
-        { "datamanager", ParticipantRecords },
+        { "safety", [.. ParticipantRecords, "/safety", "/vault", "/dsmb"] },
+        { "dsmb", [.. Everyone, "/dsmb"] },
+        { "datamanager", [.. ParticipantRecords, "/dsmb"] },
         { "coordinator.bos", ParticipantRecords },
-        { "admin", [.. Everyone, "/admin/users", "/admin/protocols", "/audit"] },
+        { "admin", [.. Everyone, "/admin/users", "/admin/protocols", "/audit", "/dsmb"] },
     };
 
     [Theory]

@@ -9,7 +9,7 @@ namespace TrialManager.Web.Features.Administration;
 /// An administrator creates an account with roles and sites. The person gets a one-time password (shown once to the
 /// administrator) that they must replace at first sign-in. All of it is saved in one transaction or not at all.
 /// </summary>
-public sealed class CreateUser(TrialDbContext db, UserManager<ApplicationUser> users, CurrentUser me, TimeProvider clock, ILogger<CreateUser> logger)
+public sealed class CreateUser(TrialDbContext db, UserManager<ApplicationUser> users, CurrentUser me, TimeProvider clock, UnblindedRoleGrants grants, ILogger<CreateUser> logger)
 {
     public sealed record Created(string UserId, string OneTimePassword);
 
@@ -59,8 +59,10 @@ public sealed class CreateUser(TrialDbContext db, UserManager<ApplicationUser> u
 
         db.SiteMemberships.AddRange(siteIds.Select(id => new SiteMembership { UserId = user.Id, SiteId = id }));
         db.AuditAction("CreateUser", nameof(ApplicationUser), user.Id, new { user.Email, user.DisplayName, Roles = roles, SiteIds = siteIds, OneTimePasswordIssued = true });
+        var granted = UnblindedRoleGrants.Record(db, user, [], roles);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        await grants.AnnounceAsync(db, user, granted, cancellationToken);
         logger.LogInformation("Administrator {AdminId} created user {UserId} with roles {Roles}", me.Id, user.Id, string.Join(",", roles));
         return new(result, new Created(user.Id, password));
     }

@@ -6,7 +6,7 @@ using TrialManager.Web.Data;
 namespace TrialManager.Web.Features.Administration;
 
 /// <summary>Replaces a user's roles and sites. Their security stamp changes, so their open sessions end.</summary>
-public sealed class UpdateUserAccess(TrialDbContext db, UserManager<ApplicationUser> users, CurrentUser me, ILogger<UpdateUserAccess> logger)
+public sealed class UpdateUserAccess(TrialDbContext db, UserManager<ApplicationUser> users, CurrentUser me, UnblindedRoleGrants grants, ILogger<UpdateUserAccess> logger)
 {
     public async Task<OperationResult> ExecuteAsync(string userId, UserAccessInput input, CancellationToken cancellationToken = default)
     {
@@ -48,9 +48,11 @@ public sealed class UpdateUserAccess(TrialDbContext db, UserManager<ApplicationU
             Roles = new { Old = current.Order(StringComparer.Ordinal), New = roles.Order(StringComparer.Ordinal) },
             SiteIds = new { Old = memberships.Select(m => m.SiteId).Order(), New = siteIds.Order() },
         });
+        var granted = UnblindedRoleGrants.Record(db, user, current, roles);
         await db.SaveChangesAsync(cancellationToken);
         await users.UpdateSecurityStampAsync(user);
         await transaction.CommitAsync(cancellationToken);
+        await grants.AnnounceAsync(db, user, granted, cancellationToken);
         logger.LogInformation("Administrator {AdminId} changed access of user {UserId} to roles {Roles}", me.Id, userId, string.Join(",", roles));
         return result;
     }

@@ -25,6 +25,12 @@ public static class DocumentEndpoints
         endpoints.MapGet("/trials/{Code}/blank-crf.pdf",
                 (string code, BlankCrfBook book, CancellationToken cancellationToken) => book.DownloadAsync(code, cancellationToken))
             .RequireAuthorization(Policies.TrialOverview);
+        endpoints.MapGet("/trials/{Code}/dsmb/closed.pdf",
+                (string code, Dsmb.ClosedReport report, CancellationToken cancellationToken) => report.DownloadAsync(code, cancellationToken))
+            .RequireAuthorization(Policies.Unblinded);
+        endpoints.MapGet("/trials/{Code}/dsmb/open.pdf",
+                (string code, Dsmb.OpenReport report, CancellationToken cancellationToken) => report.DownloadAsync(code, cancellationToken))
+            .RequireAuthorization(Policies.PooledReports);
         return endpoints;
     }
 }

@@ -1,0 +1,171 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using TrialManager.Domain.Access;
+using TrialManager.Web.Authorization;
+using TrialManager.Web.Data;
+using TrialManager.Web.Features.Notifications;
+using TrialManager.Web.Features.Protocols;
+
+namespace TrialManager.Web.Features.Unblinding;
+
+/// <summary>One row of the whole allocation list, for the approved requester only.</summary>
+public sealed record AllocationRow(string Participant, string Site, string RandomizationNumber, string Stratum, string ArmCode, string ArmLabel, DateTimeOffset? RandomizedAt);
+
+/// <summary>
+/// The whole allocation list takes two distinct authorised people (safety officer or DSMB member): one asks with a
+/// justification, another approves; the approval lasts <see cref="ApprovalLasts"/> and each view or export needs a
+/// fresh re-authentication. Every step is audited; requests and approvals are announced to the other authorised people.
+/// </summary>
+public sealed class ListAccess(
+    TrialDbContext db,
+    CurrentUser me,
+    Reauthentication reauthentication,
+    Allocations allocations,
+    TrialProtocols protocols,
+    Notifier notifier,
+    TimeProvider clock)
+{
+    public const string PurposeField = "Purpose";
+    public const string JustificationField = "Justification";
+    public const string NoSuchRequest = "No such request.";
+    public static readonly TimeSpan ApprovalLasts = TimeSpan.FromHours(24);
+
+    public async Task<OperationResult<ListAccessRequest>> RequestAsync(Guid trialId, string? purpose, string? justification, CancellationToken cancellationToken = default)
+    {
+        await me.DemandAsync(Policies.Unblinded);
+        var result = new OperationResult();
+        if (!Enum.TryParse<ListAccessPurpose>(purpose, ignoreCase: false, out var parsed) || !Enum.IsDefined(parsed) || int.TryParse(purpose, out _))
+        {
+            result.Add(PurposeField, "Choose whether the list is to be viewed or exported.");
+        }
+
+        if (string.IsNullOrWhiteSpace(justification) || justification.Trim().Length < 20 || justification.Length > 2000)
+        {
+            result.Add(JustificationField, "Say why the whole list is needed now (20 to 2000 characters); the database is not locked, so this must be an exceptional need.");
+        }
+
+        if (!await db.Trials.AnyAsync(t => t.Id == trialId, cancellationToken))
+        {
+            result.Add("", "No such trial.");
+        }
+
+        if (!result.Succeeded)
+        {
+            return new(result, null);
+        }
+
+        var request = new ListAccessRequest
+        {
+            TrialId = trialId,
+            Purpose = parsed,
+            Justification = justification!.Trim(),
+            RequestedByUserId = me.Id,
+            RequestedByName = me.DisplayName,
+            RequestedAt = clock.GetUtcNow(),
+        };
+        db.ListAccessRequests.Add(request);
+        await db.SaveChangesAsync(cancellationToken);
+        await notifier.NotifyRolesAsync([TrialRoles.SafetyOfficer, TrialRoles.DsmbMember], "Request for the whole allocation list",
+            $"{me.DisplayName} asks to {parsed.ToString().ToLowerInvariant()} the whole allocation list. A second authorised person must approve it.",
+            await PageAsync(trialId, cancellationToken), db.CurrentActor, cancellationToken);
+        return new(OperationResult.Success, request);
+    }
+
+    /// <summary>A second, different authorised person approves; they too confirm who they are.</summary>
+    public async Task<OperationResult> ApproveAsync(Guid requestId, CancellationToken cancellationToken = default)
+    {
+        await me.DemandAsync(Policies.Unblinded);
+        var request = await db.ListAccessRequests.SingleOrDefaultAsync(r => r.Id == requestId, cancellationToken);
+        if (request is null)
+        {
+            return OperationResult.Fail("", NoSuchRequest);
+        }
+
+        if (request.RequestedByUserId == me.Id)
+        {
+            return OperationResult.Fail("", "A request needs a second person: you cannot approve your own.");
+        }
+
+        if (request.ApprovedAt is not null)
+        {
+            return OperationResult.Fail("", "The request is already approved.");
+        }
+
+        if (!await reauthentication.IsFreshAsync())
+        {
+            return OperationResult.Fail("", RevealAllocation.NotConfirmed);
+        }
+
+        var now = clock.GetUtcNow();
+        request.ApprovedByUserId = me.Id;
+        request.ApprovedByName = me.DisplayName;
+        request.ApprovedAt = now;
+        request.ExpiresAt = now + ApprovalLasts;
+        await db.SaveChangesAsync(cancellationToken);
+        await notifier.NotifyUsersAsync([request.RequestedByUserId], "Your allocation list request was approved",
+            $"{me.DisplayName} approved your request to {request.Purpose.ToString().ToLowerInvariant()} the whole allocation list, for {ApprovalLasts.TotalHours:0} hours.",
+            await PageAsync(request.TrialId, cancellationToken), db.CurrentActor, cancellationToken);
+        return OperationResult.Success;
+    }
+
+    /// <summary>The list, for the requester of an approved, unexpired request who confirmed who they are just now.</summary>
+    public async Task<OperationResult<IReadOnlyList<AllocationRow>>> ReadAsync(Guid requestId, ListAccessPurpose use, CancellationToken cancellationToken = default)
+    {
+        await me.DemandAsync(Policies.Unblinded);
+        var request = await db.ListAccessRequests.AsNoTracking().SingleOrDefaultAsync(r => r.Id == requestId, cancellationToken);
+        var now = clock.GetUtcNow();
+        string? refusal = request switch
+        {
+            null => NoSuchRequest,
+            { } r when r.RequestedByUserId != me.Id => "Only the person who asked may use an approved request.",
+            { ApprovedAt: null } => "The request is not approved yet: it needs a second authorised person.",
+            { } r when r.ExpiresAt < now => "The approval has expired; ask again.",
+            { } r when r.Purpose != use && use == ListAccessPurpose.Export => "This request was approved for viewing, not for export.",
+            _ => null,
+        };
+        if (refusal is null && !await reauthentication.IsFreshAsync())
+        {
+            refusal = RevealAllocation.NotConfirmed;
+        }
+
+        if (refusal is not null)
+        {
+            return new(OperationResult.Fail("", refusal), null);
+        }
+
+        var trialId = request!.TrialId;
+        var arms = await allocations.ArmsByParticipantAsync(trialId, cancellationToken);
+        var protocol = (await protocols.CurrentAsync(trialId, cancellationToken)).Protocol;
+        var participants = await db.Participants.AsNoTracking().Where(p => p.TrialId == trialId && p.RandomizationNumber != null)
+            .Join(db.Sites, p => p.SiteId, s => s.Id, (p, s) => new { p.Id, p.Number, Site = s.Code, p.RandomizationNumber, p.StratumLevels, p.RandomizedAt })
+            .OrderBy(p => p.RandomizationNumber)
+            .ToListAsync(cancellationToken);
+        var rows = participants.Select(p =>
+        {
+            var arm = arms.GetValueOrDefault(p.Id, "");
+            return new AllocationRow(p.Number, p.Site, p.RandomizationNumber!, p.StratumLevels, arm, protocol.Arms.FirstOrDefault(a => a.Code == arm)?.BlindedLabel ?? arm, p.RandomizedAt);
+        }).ToList();
+        db.AuditAction(use == ListAccessPurpose.Export ? "ExportAllocationList" : "ViewAllocationList", nameof(ListAccessRequest), request.Id.ToString(),
+            new { Rows = rows.Count, ApprovedBy = request.ApprovedByName }, trialId);
+        await db.SaveChangesAsync(cancellationToken);
+        return new(OperationResult.Success, rows);
+    }
+
+    public static byte[] Csv(IReadOnlyList<AllocationRow> rows)
+    {
+        var text = new StringBuilder("Participant,Site,RandomizationNumber,Stratum,ArmCode,ArmLabel,RandomizedAtUtc\n");
+        foreach (var r in rows)
+        {
+            text.AppendJoin(',', [r.Participant, r.Site, r.RandomizationNumber, Quote(r.Stratum), r.ArmCode, Quote(r.ArmLabel),
+                r.RandomizedAt?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture) ?? ""]).Append('\n');
+        }
+
+        return Encoding.UTF8.GetBytes(text.ToString());
+    }
+
+    private static string Quote(string value) => "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    private async Task<string> PageAsync(Guid trialId, CancellationToken cancellationToken) =>
+        $"/trials/{await db.Trials.Where(t => t.Id == trialId).Select(t => t.Code).SingleAsync(cancellationToken)}/allocation-list";
+}
