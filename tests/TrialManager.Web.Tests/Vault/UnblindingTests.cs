@@ -102,6 +102,12 @@ public class UnblindingTests(TrialApp app) : IClassFixture<TrialApp>
         Assert.NotNull(participantPage.Document.QuerySelector("[data-testid=unblinded]"));
         Assert.All(RandomizationTrial.ArmSecrets, s => Assert.DoesNotContain(s, participantPage.Html, StringComparison.OrdinalIgnoreCase));
         Assert.Null((await investigator.GetAsync($"/participants/{ids[1]}")).Document.QuerySelector("[data-testid=unblinded]"));
+
+        // The casebook says so too, as status only.
+        var casebook = await investigator.GetAsync($"/participants/{ids[0]}/casebook.pdf");
+        var text = TrialManager.Documents.Tests.Poppler.Text(await casebook.Response.Content.ReadAsByteArrayAsync());
+        Assert.Contains("Blind broken", text, StringComparison.Ordinal);
+        Assert.All(RandomizationTrial.ArmSecrets, s => Assert.DoesNotContain(s, text, StringComparison.OrdinalIgnoreCase));
     }
 
     [Fact]

@@ -59,7 +59,11 @@ public sealed record CasebookData(
     IReadOnlyList<CasebookEvent> AdverseEvents,
     IReadOnlyList<ProtocolDeviation> Deviations,
     IReadOnlyList<CasebookSignature> Signatures,
-    CasebookAudit Audit);
+    CasebookAudit Audit)
+{
+    /// <summary>Reveals of this participant's allocation (who, when, why; never the arm), shown as status only.</summary>
+    public IReadOnlyList<Data.Unblinding> Unblindings { get; init; } = [];
+}
 
 /// <summary>
 /// The participant casebook: the whole record of one participant (consent, eligibility, randomization number and kits,
@@ -172,7 +176,10 @@ public sealed class Casebook(
             participant, site, trial, protocol.Version, protocol.Safety,
             assessment is null ? null : Eligibility(protocol.Eligibility, assessment),
             casebookKits, dosing, visits, events, deviations, signed,
-            new CasebookAudit(entries, total, me.DisplayName));
+            new CasebookAudit(entries, total, me.DisplayName))
+        {
+            Unblindings = await db.Unblindings.AsNoTracking().Where(u => u.ParticipantId == id).OrderBy(u => u.RevealedAt).ToListAsync(cancellationToken),
+        };
     }
 
     /// <summary>Every signature with whether its content still matches (the same hashes the signing operations use).</summary>
@@ -329,7 +336,12 @@ public sealed class Casebook(
             rows.Add(new("Stratification", p.StratumLevels.Replace("|", ", ", StringComparison.Ordinal).Replace("=", ": ", StringComparison.Ordinal)));
         }
 
-        rows.Add(new("Treatment allocation", "Blinded"));
+        rows.Add(new("Treatment allocation", "Blinded in this document"));
+        foreach (var u in data.Unblindings)
+        {
+            var how = u.Kind == UnblindingKind.Vault ? "the safety officer's vault" : "an emergency code-break";
+            rows.Add(new("Blind broken", $"{DocumentSections.Utc(u.RevealedAt)} through {how} by {u.RevealedByName} ({Unblinding.RevealAllocation.Describe(u.Reason)})"));
+        }
         yield return new KeyValueList(rows);
         if (data.Kits.Count == 0)
         {
