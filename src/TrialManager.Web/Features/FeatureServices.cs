@@ -42,6 +42,7 @@ public static class FeatureServices
         services.AddScoped<DataQueryWorkflow>();
         services.AddScoped<ReportDeviation>();
         services.AddScoped<CorrectStratification>();
+        services.AddScoped<Signatures.SignatureCheck>();
         services.AddScoped<Signatures.SignVisit>();
         services.AddScoped<Safety.SafetyAccess>();
         services.AddScoped<Safety.SafetyOverview>();

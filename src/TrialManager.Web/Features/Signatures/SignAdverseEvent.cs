@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using TrialManager.Web.Authorization;
 using TrialManager.Web.Data;
@@ -14,7 +13,7 @@ namespace TrialManager.Web.Features.Signatures;
 /// and meanings as a visit signature. A follow-up is a new version, so it shows the earlier signature as broken
 /// until someone signs again. See README.md beside this file.
 /// </summary>
-public sealed class SignAdverseEvent(TrialDbContext db, SafetyAccess access, SignInManager<ApplicationUser> signIn, CurrentUser me, TimeProvider clock)
+public sealed class SignAdverseEvent(TrialDbContext db, SafetyAccess access, SignatureCheck check, TimeProvider clock)
 {
     public const string PasswordField = SignVisit.PasswordField;
     public const string MeaningField = SignVisit.MeaningField;
@@ -22,21 +21,10 @@ public sealed class SignAdverseEvent(TrialDbContext db, SafetyAccess access, Sig
     public async Task<OperationResult> ExecuteAsync(Guid eventId, string? meaning, string? password, CancellationToken cancellationToken = default)
     {
         var adverseEvent = await access.EventForSiteWorkAsync(eventId, Policies.Sign, cancellationToken);
-        if (meaning is null || !SignVisit.Meanings.Contains(meaning, StringComparer.Ordinal))
+        var (user, refusal) = await check.ConfirmAsync(meaning, password, new SignedRecord(nameof(AdverseEvent), adverseEvent.Id.ToString(), new { Event = adverseEvent.Number }, adverseEvent.TrialId, adverseEvent.SiteId, adverseEvent.ParticipantId), cancellationToken);
+        if (user is null)
         {
-            return OperationResult.Fail(MeaningField, "Choose what your signature means.");
-        }
-
-        var user = await signIn.UserManager.FindByIdAsync(me.Id) ?? throw new OperationForbiddenException("No such user.");
-        var check = string.IsNullOrEmpty(password) || password.Length > 1024
-            ? Microsoft.AspNetCore.Identity.SignInResult.Failed
-            : await signIn.CheckPasswordSignInAsync(user, password, lockoutOnFailure: true);
-        if (!check.Succeeded)
-        {
-            db.ChangeTracker.Clear();
-            db.AuditAction("SignatureRefused", nameof(AdverseEvent), adverseEvent.Id.ToString(), new { Event = adverseEvent.Number, LockedOut = check.IsLockedOut }, adverseEvent.TrialId, adverseEvent.SiteId, adverseEvent.ParticipantId);
-            await db.SaveChangesAsync(cancellationToken);
-            return OperationResult.Fail(PasswordField, check.IsLockedOut ? "Too many wrong passwords: your account is locked for 15 minutes." : "The password is not right; nothing was signed.");
+            return refusal!;
         }
 
         var version = await db.AdverseEventVersions.AsNoTracking().SingleAsync(v => v.AdverseEventId == adverseEvent.Id && v.Version == adverseEvent.CurrentVersion, cancellationToken);
@@ -48,7 +36,7 @@ public sealed class SignAdverseEvent(TrialDbContext db, SafetyAccess access, Sig
             Subject = SignatureSubject.AdverseEvent,
             AdverseEventId = adverseEvent.Id,
             AdverseEventVersion = version.Version,
-            Meaning = meaning,
+            Meaning = meaning!,
             ContentHash = ContentHash(version),
             SignedByUserId = user.Id,
             SignedByName = user.DisplayName,

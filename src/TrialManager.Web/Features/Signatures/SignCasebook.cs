@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using TrialManager.Web.Authorization;
 using TrialManager.Web.Data;
@@ -15,7 +14,7 @@ namespace TrialManager.Web.Features.Signatures;
 /// consent, randomization and end of participation). Any later change to any of it shows the sign-off broken.
 /// Refused while a form is still a draft or a data query is open: those are not a record anyone can vouch for yet.
 /// </summary>
-public sealed class SignCasebook(TrialDbContext db, ParticipantAccess access, SignInManager<ApplicationUser> signIn, CurrentUser me, TimeProvider clock)
+public sealed class SignCasebook(TrialDbContext db, ParticipantAccess access, SignatureCheck check, CurrentUser me, TimeProvider clock)
 {
     public const string PasswordField = SignVisit.PasswordField;
     public const string MeaningField = SignVisit.MeaningField;
@@ -30,21 +29,10 @@ public sealed class SignCasebook(TrialDbContext db, ParticipantAccess access, Si
             return OperationResult.Fail("", blocker);
         }
 
-        if (meaning is null || !SignVisit.Meanings.Contains(meaning, StringComparer.Ordinal))
+        var (user, refusal) = await check.ConfirmAsync(meaning, password, new SignedRecord(nameof(Participant), participant.Id.ToString(), new { Casebook = participant.Number }, participant.TrialId, participant.SiteId, participant.Id), cancellationToken);
+        if (user is null)
         {
-            return OperationResult.Fail(MeaningField, "Choose what your signature means.");
-        }
-
-        var user = await signIn.UserManager.FindByIdAsync(me.Id) ?? throw new OperationForbiddenException("No such user.");
-        var check = string.IsNullOrEmpty(password) || password.Length > 1024
-            ? Microsoft.AspNetCore.Identity.SignInResult.Failed
-            : await signIn.CheckPasswordSignInAsync(user, password, lockoutOnFailure: true);
-        if (!check.Succeeded)
-        {
-            db.ChangeTracker.Clear();
-            db.AuditAction("SignatureRefused", nameof(Participant), participant.Id.ToString(), new { Casebook = participant.Number, LockedOut = check.IsLockedOut }, participant.TrialId, participant.SiteId, participant.Id);
-            await db.SaveChangesAsync(cancellationToken);
-            return OperationResult.Fail(PasswordField, check.IsLockedOut ? "Too many wrong passwords: your account is locked for 15 minutes." : "The password is not right; nothing was signed.");
+            return refusal!;
         }
 
         db.Signatures.Add(new Signature
@@ -53,7 +41,7 @@ public sealed class SignCasebook(TrialDbContext db, ParticipantAccess access, Si
             TrialId = participant.TrialId,
             SiteId = participant.SiteId,
             ParticipantId = participant.Id,
-            Meaning = meaning,
+            Meaning = meaning!,
             ContentHash = await ContentHashAsync(participant.Id, cancellationToken),
             SignedByUserId = user.Id,
             SignedByName = user.DisplayName,

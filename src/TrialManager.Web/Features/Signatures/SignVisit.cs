@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using TrialManager.Web.Authorization;
 using TrialManager.Web.Data;
@@ -15,12 +14,12 @@ namespace TrialManager.Web.Features.Signatures;
 /// form content; <see cref="StatusAsync"/> reports it broken as soon as any value changes. Wrong passwords are refused,
 /// audited, and count toward lockout. See README.md beside this file.
 /// </summary>
-public sealed class SignVisit(TrialDbContext db, ParticipantAccess access, TrialProtocols protocols, SignInManager<ApplicationUser> signIn, CurrentUser me, TimeProvider clock)
+public sealed class SignVisit(TrialDbContext db, ParticipantAccess access, TrialProtocols protocols, SignatureCheck check, CurrentUser me, TimeProvider clock)
 {
-    public const string PasswordField = "SignPassword";
-    public const string MeaningField = "Meaning";
+    public const string PasswordField = SignatureCheck.PasswordField;
+    public const string MeaningField = SignatureCheck.MeaningField;
 
-    public static IReadOnlyList<string> Meanings { get; } = ["Reviewed and approved", "Authored", "Verified against source documents"];
+    public static IReadOnlyList<string> Meanings => SignatureCheck.Meanings;
 
     public sealed record State(Signature? Latest, bool Broken);
 
@@ -41,21 +40,10 @@ public sealed class SignVisit(TrialDbContext db, ParticipantAccess access, Trial
             return OperationResult.Fail("", "Complete every form of the visit before signing it.");
         }
 
-        if (meaning is null || !Meanings.Contains(meaning, StringComparer.Ordinal))
+        var (user, refusal) = await check.ConfirmAsync(meaning, password, new SignedRecord(nameof(Participant), participant.Id.ToString(), new { Visit = visit.Code }, participant.TrialId, participant.SiteId, participant.Id), cancellationToken);
+        if (user is null)
         {
-            return OperationResult.Fail(MeaningField, "Choose what your signature means.");
-        }
-
-        var user = await signIn.UserManager.FindByIdAsync(me.Id) ?? throw new OperationForbiddenException("No such user.");
-        var check = string.IsNullOrEmpty(password) || password.Length > 1024
-            ? Microsoft.AspNetCore.Identity.SignInResult.Failed
-            : await signIn.CheckPasswordSignInAsync(user, password, lockoutOnFailure: true);
-        if (!check.Succeeded)
-        {
-            db.ChangeTracker.Clear();
-            db.AuditAction("SignatureRefused", nameof(Participant), participant.Id.ToString(), new { Visit = visit.Code, LockedOut = check.IsLockedOut }, participant.TrialId, participant.SiteId, participant.Id);
-            await db.SaveChangesAsync(cancellationToken);
-            return OperationResult.Fail(PasswordField, check.IsLockedOut ? "Too many wrong passwords: your account is locked for 15 minutes." : "The password is not right; nothing was signed.");
+            return refusal!;
         }
 
         db.Signatures.Add(new Signature
@@ -65,7 +53,7 @@ public sealed class SignVisit(TrialDbContext db, ParticipantAccess access, Trial
             ParticipantId = participant.Id,
             Subject = SignatureSubject.Visit,
             VisitCode = visit.Code,
-            Meaning = meaning,
+            Meaning = meaning!,
             ContentHash = await ContentHashAsync(participant.Id, visit.Code, cancellationToken),
             SignedByUserId = user.Id,
             SignedByName = user.DisplayName,
