@@ -64,6 +64,8 @@ public sealed class TrialDbContext(DbContextOptions<TrialDbContext> options, IHt
 
     public DbSet<ListAccessRequest> ListAccessRequests => Set<ListAccessRequest>();
 
+    public DbSet<BlindingGuessRecord> BlindingGuesses => Set<BlindingGuessRecord>();
+
     /// <summary>Why the pending changes are made; required by operations that change completed or signed records.</summary>
     public string AuditReason { get; set; } = "";
 
@@ -521,6 +523,22 @@ public sealed class TrialDbContext(DbContextOptions<TrialDbContext> options, IHt
             unblinding.Property(u => u.Explanation).HasMaxLength(2000).IsRequired();
             unblinding.Property(u => u.RevealedByUserId).HasMaxLength(450).IsRequired();
             unblinding.Property(u => u.RevealedByName).HasMaxLength(200).IsRequired();
+        });
+
+        builder.Entity<BlindingGuessRecord>(guess =>
+        {
+            guess.ToTable("BlindingGuesses");
+            guess.HasKey(g => g.Id);
+            guess.HasIndex(g => new { g.ParticipantId, g.VisitCode, g.Respondent }).IsUnique();
+            guess.HasIndex(g => g.TrialId);
+            guess.HasOne<Participant>().WithMany().HasForeignKey(g => g.ParticipantId).OnDelete(DeleteBehavior.Restrict);
+            guess.Property(g => g.VisitCode).HasMaxLength(40).IsRequired();
+            guess.Property(g => g.Respondent).HasConversion<string>().HasMaxLength(24);
+            guess.Property(g => g.GuessCode).HasMaxLength(40).IsRequired();
+            guess.Property(g => g.Basis).HasMaxLength(200).IsRequired();
+            guess.Property(g => g.BasisOther).HasMaxLength(500);
+            guess.Property(g => g.RecordedByUserId).HasMaxLength(450).IsRequired();
+            guess.Property(g => g.RecordedByName).HasMaxLength(200).IsRequired();
         });
 
         builder.Entity<ListAccessRequest>(request =>

@@ -62,6 +62,7 @@ public static class FeatureServices
         services.AddScoped<Dsmb.ClosedReport>();
         services.AddScoped<Dsmb.OpenReport>();
         services.AddSingleton<Unblinding.Allocations>();
+        services.AddScoped<Blinding.RecordBlindingGuess>();
         services.AddScoped<Unblinding.Reauthentication>();
         services.AddScoped<Unblinding.RevealAllocation>();
         services.AddScoped<Unblinding.ListAccess>();

@@ -330,6 +330,13 @@ public class EveryWriteIsAuditedTests(TrialApp app) : IClassFixture<TrialApp>
                 RequestedAt = DateTimeOffset.UtcNow,
             }),
             o => Set(o, (ListAccessRequest r) => r.ApprovedByName = "Second", nameof(ListAccessRequest.ApprovedByName))),
+        [typeof(BlindingGuessRecord)] = new(
+            (db, p) => Add(db, new BlindingGuessRecord
+            {
+                TrialId = p.TrialId, SiteId = p.SiteId, ParticipantId = p.ParticipantId, VisitCode = "W3", Respondent = Domain.Protocols.BlindingRespondent.Participant,
+                GuessCode = "unsure", Confidence = 10, RecordedByUserId = "u", RecordedByName = "Test", RecordedAt = DateTimeOffset.UtcNow,
+            }),
+            o => Set(o, (BlindingGuessRecord g) => g.Confidence = 60, nameof(BlindingGuessRecord.Confidence))),
         [typeof(Signature)] = new(
             (db, p) => Add(db, new Signature { TrialId = p.TrialId, SiteId = p.SiteId, ParticipantId = p.ParticipantId, VisitCode = "W1", Meaning = "Authored", ContentHash = new string('a', 64), SignedByUserId = "u", SignedByName = "Test", SignedAt = DateTimeOffset.UtcNow }),
             o => Set(o, (Signature s) => s.Meaning = "Reviewed and approved", nameof(Signature.Meaning))),
