@@ -333,8 +333,16 @@ public class EveryWriteIsAuditedTests(TrialApp app) : IClassFixture<TrialApp>
         [typeof(BlindingGuessRecord)] = new(
             (db, p) => Add(db, new BlindingGuessRecord
             {
-                TrialId = p.TrialId, SiteId = p.SiteId, ParticipantId = p.ParticipantId, VisitCode = "W3", Respondent = Domain.Protocols.BlindingRespondent.Participant,
-                GuessCode = "unsure", Confidence = 10, RecordedByUserId = "u", RecordedByName = "Test", RecordedAt = DateTimeOffset.UtcNow,
+                TrialId = p.TrialId,
+                SiteId = p.SiteId,
+                ParticipantId = p.ParticipantId,
+                VisitCode = "W3",
+                Respondent = Domain.Protocols.BlindingRespondent.Participant,
+                GuessCode = "unsure",
+                Confidence = 10,
+                RecordedByUserId = "u",
+                RecordedByName = "Test",
+                RecordedAt = DateTimeOffset.UtcNow,
             }),
             o => Set(o, (BlindingGuessRecord g) => g.Confidence = 60, nameof(BlindingGuessRecord.Confidence))),
         [typeof(Signature)] = new(
