@@ -63,6 +63,7 @@ public static class FeatureServices
         services.AddScoped<Dsmb.OpenReport>();
         services.AddSingleton<Unblinding.Allocations>();
         services.AddScoped<Blinding.RecordBlindingGuess>();
+        services.AddScoped<Blinding.BlindingResults>();
         services.AddScoped<Unblinding.Reauthentication>();
         services.AddScoped<Unblinding.RevealAllocation>();
         services.AddScoped<Unblinding.ListAccess>();

@@ -137,6 +137,7 @@ public class AuthorizationMatrixTests(TrialApp app) : IClassFixture<TrialApp>
             ["/trials/{Code}/simulation|Code"] = trialCode,
             ["/trials/{Code}/blank-crf.pdf|Code"] = trialCode,
             ["/trials/{Code}/allocation-list|Code"] = trialCode,
+            ["/trials/{Code}/blinding|Code"] = trialCode,
             ["/trials/{Code}/dsmb/closed|Code"] = trialCode,
             ["/trials/{Code}/dsmb/open|Code"] = trialCode,
             ["/trials/{Code}/dsmb/closed.pdf|Code"] = trialCode,

@@ -16,6 +16,7 @@ public sealed class ClosedReport(
     TrialProtocols protocols,
     TrialDbContext db,
     CurrentUser me,
+    Blinding.BlindingResults blinding,
     PdfDownloads downloads)
 {
     public const string AuditAction = "ViewClosedReport";
@@ -43,8 +44,10 @@ public sealed class ClosedReport(
 
         // The view entry is pending on the same context: the download's own entry and it are saved together before the first byte goes out.
         var trialId = found.TrialId;
+        var document = DsmbReportDocument.Build(found.Report);
+        document.Add([.. Blinding.BlindingResults.Blocks(await blinding.ComputeAsync(trialId, cancellationToken))]);
         return await downloads.SendAsync(
-            new DocumentRequest(DsmbReportDocument.Build(found.Report), "DSMBCLOSED", $"{found.Report.TrialCode}-dsmb-closed.pdf", nameof(Trial), trialId.ToString(), trialId),
+            new DocumentRequest(document, "DSMBCLOSED", $"{found.Report.TrialCode}-dsmb-closed.pdf", nameof(Trial), trialId.ToString(), trialId),
             cancellationToken);
     }
 
