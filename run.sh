@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/prerequisites.sh
-ensure_packages postgresql
+ensure_packages postgresql fonts-dejavu-core
 exec dotnet run --project src/TrialManager.Web --launch-profile TrialManager "$@"
