@@ -48,6 +48,18 @@ public static class Adherence
     /// From a returned kit's count: doses used = doses handed out − unused doses brought back, over the days between
     /// dispensing and return. More doses used than scheduled shows as extra doses, not as adherence above 100 %.
     /// </summary>
+    /// <summary>
+    /// A returned kit's pill count in the site's calendar: from the dispensing day (not before dosing starts) to the day
+    /// before its return, with the unused units brought back converted to doses (never more than the kit held).
+    /// </summary>
+    public static AdherenceResult FromReturnedKit(DosingRegimen regimen, KitDefinition kits, DateOnly randomizedOn, DateOnly dispensedOn, DateOnly returnedOn, int unusedUnitsReturned)
+    {
+        var from = VisitSchedule.StudyDay(randomizedOn, dispensedOn);
+        var to = VisitSchedule.StudyDay(randomizedOn, returnedOn);
+        var unusedDoses = unusedUnitsReturned * kits.DosesPerKit / kits.UnitsPerKit;
+        return FromPillCount(regimen, Math.Max(from, regimen.StartDay), Math.Max(to, from + 1), kits.DosesPerKit, Math.Min(unusedDoses, kits.DosesPerKit));
+    }
+
     public static AdherenceResult FromPillCount(DosingRegimen regimen, int dispensedOnStudyDay, int returnedOnStudyDay, int dosesDispensed, int unusedDosesReturned)
     {
         if (unusedDosesReturned < 0 || unusedDosesReturned > dosesDispensed)

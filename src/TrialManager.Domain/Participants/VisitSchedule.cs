@@ -79,4 +79,20 @@ public static class SiteCalendar
 {
     public static DateOnly LocalDate(DateTimeOffset instant, TimeZoneInfo siteZone) =>
         DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(instant, siteZone).DateTime);
+
+    /// <summary>
+    /// The instant a local wall-clock time at the site stands for: null for a time skipped by a daylight-saving change;
+    /// for a time that happens twice, the first (the larger offset), so a clock started from it never gains an hour.
+    /// </summary>
+    public static DateTimeOffset? Instant(DateTime local, TimeZoneInfo siteZone)
+    {
+        local = DateTime.SpecifyKind(local, DateTimeKind.Unspecified);
+        if (siteZone.IsInvalidTime(local))
+        {
+            return null;
+        }
+
+        var offset = siteZone.IsAmbiguousTime(local) ? siteZone.GetAmbiguousTimeOffsets(local).Max() : siteZone.GetUtcOffset(local);
+        return new DateTimeOffset(local, offset).ToUniversalTime();
+    }
 }

@@ -1,3 +1,4 @@
+using TrialManager.Domain.Participants;
 using TrialManager.Domain.Protocols;
 
 namespace TrialManager.Domain.Safety;
@@ -34,7 +35,7 @@ public static class AdverseEventRules
         var problems = new List<RuleViolation>();
         void Add(string field, string message) => problems.Add(new RuleViolation(field, message));
 
-        var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, siteZone).DateTime);
+        var today = SiteCalendar.LocalDate(now, siteZone);
         if (string.IsNullOrWhiteSpace(report.ReportedTerm))
         {
             Add(ReportedTerm, "Enter the event as the investigator describes it.");
@@ -143,7 +144,7 @@ public static class AdverseEventRules
         {
             Add(SiteAwareAt, "The time the site learned of the event is in the future.");
         }
-        else if (DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(report.SiteAwareAt, siteZone).DateTime) < report.Onset)
+        else if (SiteCalendar.LocalDate(report.SiteAwareAt, siteZone) < report.Onset)
         {
             Add(SiteAwareAt, "The site cannot have learned of the event before its onset date.");
         }

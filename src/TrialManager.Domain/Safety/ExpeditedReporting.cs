@@ -120,9 +120,38 @@ public sealed record SafetyStatus(
             }
         }
 
-        return new SafetyStatus(current.Report, current.Version, expected, assessment, awaiting, susar, provisional, clocks);
+        return new SafetyStatus(current.Report, current.Version, expected, assessment, awaiting, susar, provisional, clocks)
+        {
+            ProvisionalStartedAt = provisional is null ? null : firstSerious!.ReceivedAt,
+        };
     }
+
+    /// <summary>When the sponsor first had the event as serious: where the provisional deadline is counted from.</summary>
+    public DateTimeOffset? ProvisionalStartedAt { get; init; }
 
     /// <summary>The clocks still running (not met), soonest first.</summary>
     public IEnumerable<ReportingClock> OpenClocks => Clocks.Where(c => c.MetAt is null).OrderBy(c => c.DueAt);
+
+    /// <summary>
+    /// Every deadline someone must be warned about: the running clocks, then, while a serious event waits for
+    /// assessment, the date it would be due if the assessment finds a SUSAR. The dashboard and the alerts read this.
+    /// </summary>
+    public IEnumerable<WatchedDeadline> Watched
+    {
+        get
+        {
+            foreach (var clock in OpenClocks)
+            {
+                yield return new WatchedDeadline(clock.Key, clock.Describe(), clock.StartedAt, clock.DueAt, Provisional: false);
+            }
+
+            if (ProvisionalDueAt is { } due && ProvisionalStartedAt is { } start)
+            {
+                yield return new WatchedDeadline($"Assessment:{CurrentVersion}", "Sponsor's assessment", start, due, Provisional: true);
+            }
+        }
+    }
 }
+
+/// <summary>A deadline to watch; <see cref="Key"/> is stable so an alert about it is raised once.</summary>
+public sealed record WatchedDeadline(string Key, string What, DateTimeOffset StartedAt, DateTimeOffset DueAt, bool Provisional);

@@ -1,3 +1,4 @@
+using TrialManager.Domain.Participants;
 using TrialManager.Domain.Protocols;
 
 namespace TrialManager.Domain.Safety;
@@ -31,22 +32,22 @@ public static class ReportingDeadline
             return start + allowance.Span;
         }
 
-        var dayZero = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(start, siteZone).DateTime);
+        var dayZero = SiteCalendar.LocalDate(start, siteZone);
         return StartOfLocalDay(dayZero.AddDays((int)Math.Ceiling(allowance.Span.TotalDays) + 1), siteZone);
     }
 
     /// <summary>The first instant of a local date: midnight, or the first valid time after a gap at midnight.</summary>
     public static DateTimeOffset StartOfLocalDay(DateOnly date, TimeZoneInfo zone)
     {
+        // A gap at midnight: the day starts at the first valid quarter hour. A midnight that happens twice: the first.
         var local = date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified);
-        while (zone.IsInvalidTime(local))
+        DateTimeOffset? start;
+        while ((start = SiteCalendar.Instant(local, zone)) is null)
         {
             local = local.AddMinutes(15);
         }
 
-        // Where midnight happens twice (a fall-back at midnight), the day starts at the first: the larger offset.
-        var offset = zone.IsAmbiguousTime(local) ? zone.GetAmbiguousTimeOffsets(local).Max() : zone.GetUtcOffset(local);
-        return new DateTimeOffset(local, offset).ToUniversalTime();
+        return start.Value;
     }
 
     /// <summary>Due soon once three quarters of the allowance is spent (six hours of a 24-hour clock, under two days of seven).</summary>

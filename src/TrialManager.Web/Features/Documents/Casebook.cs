@@ -139,13 +139,9 @@ public sealed class Casebook(
             var adherence = Adherence.FromDiary(protocol.Dosing, studyDay, diary.ToDictionary(d => d.StudyDay, d => d.TookDose));
             var pillCounts = kits.Values.Where(k => k.State == KitState.Returned && k.ReturnedOn is not null && k.DispensedAt is not null && k.UnusedUnitsReturned is not null)
                 .OrderBy(k => k.DispensedAt)
-                .Select(k =>
-                {
-                    var from = VisitSchedule.StudyDay(randomizedOn, SiteCalendar.LocalDate(k.DispensedAt!.Value, zone));
-                    var to = VisitSchedule.StudyDay(randomizedOn, k.ReturnedOn!.Value);
-                    var unusedDoses = k.UnusedUnitsReturned!.Value * protocol.Kits.DosesPerKit / protocol.Kits.UnitsPerKit;
-                    return new CasebookPillCount(k.Code, Adherence.FromPillCount(protocol.Dosing, Math.Max(from, protocol.Dosing.StartDay), Math.Max(to, from + 1), protocol.Kits.DosesPerKit, Math.Min(unusedDoses, protocol.Kits.DosesPerKit)));
-                }).ToList();
+                .Select(k => new CasebookPillCount(k.Code, Adherence.FromReturnedKit(
+                    protocol.Dosing, protocol.Kits, randomizedOn, SiteCalendar.LocalDate(k.DispensedAt!.Value, zone), k.ReturnedOn!.Value, k.UnusedUnitsReturned!.Value)))
+                .ToList();
             dosing = new CasebookDosing(protocol.Dosing, studyDay, adherence, pillCounts, diary);
         }
 

@@ -16,7 +16,7 @@ namespace TrialManager.Web.Features.Documents;
 /// A one-event serious adverse event report in the boxed layout sites know from CIOMS I (our own layout and wording),
 /// for the expedited submission. The study drug is named as blinded with its kit codes: the allocation never appears.
 /// </summary>
-public sealed class SaeReport(SafetyAccess access, SafetyOverview overview, TrialDbContext db, TrialProtocols protocols, PdfDownloads downloads)
+public sealed class SaeReport(SafetyOverview overview, TrialDbContext db, TrialProtocols protocols, PdfDownloads downloads)
 {
     public sealed record Data(
         EventStanding Standing,
@@ -29,12 +29,11 @@ public sealed class SaeReport(SafetyAccess access, SafetyOverview overview, Tria
 
     public async Task<IResult> DownloadAsync(Guid eventId, CancellationToken cancellationToken)
     {
-        if (!await (await access.VisibleEventsAsync(cancellationToken)).AnyAsync(e => e.Id == eventId, cancellationToken))
+        if (await overview.FindAsync(eventId, cancellationToken) is not { } standing)
         {
             return Results.NotFound();
         }
 
-        var standing = await overview.EventAsync(eventId, cancellationToken);
         var participant = await db.Participants.AsNoTracking().SingleAsync(p => p.Id == standing.Event.ParticipantId, cancellationToken);
         var site = await db.Sites.AsNoTracking().SingleAsync(s => s.Id == participant.SiteId, cancellationToken);
         var trial = await db.Trials.AsNoTracking().SingleAsync(t => t.Id == participant.TrialId, cancellationToken);

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
+using TrialManager.Domain.Participants;
 using TrialManager.Domain.Safety;
 using TrialManager.Web.Authorization;
 using TrialManager.Web.Data;
@@ -121,15 +122,10 @@ public sealed class AdverseEventInput
         }
         else if (awareDate is { } day)
         {
-            var local = day.ToDateTime(awareTime, DateTimeKind.Unspecified);
-            if (siteZone.IsInvalidTime(local))
+            aware = SiteCalendar.Instant(day.ToDateTime(awareTime), siteZone);
+            if (aware is null)
             {
                 result.Add(AwareTimeField, $"{AwareTime} did not happen on {Iso(day)} at the site: the clocks went forward. Enter the time as the site's clocks showed it.");
-            }
-            else
-            {
-                var offset = siteZone.IsAmbiguousTime(local) ? siteZone.GetAmbiguousTimeOffsets(local).Max() : siteZone.GetUtcOffset(local);
-                aware = new DateTimeOffset(local, offset).ToUniversalTime();
             }
         }
 
@@ -178,7 +174,7 @@ public sealed class AdverseEventInput
     private static T ReadChoice<T>(string? text, string field, string message, OperationResult result)
         where T : struct, Enum
     {
-        if (text is not null && Enum.TryParse<T>(text, ignoreCase: false, out var value) && Enum.IsDefined(value) && !int.TryParse(text, out _))
+        if (EnumInput.TryRead<T>(text, out var value))
         {
             return value;
         }

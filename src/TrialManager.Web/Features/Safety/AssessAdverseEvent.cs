@@ -31,7 +31,7 @@ public sealed class AssessAdverseEvent(TrialDbContext db, SafetyOverview overvie
         await me.DemandAsync(Policies.SafetyAssessment);
         var standing = await overview.EventAsync(eventId, cancellationToken);
         var result = new OperationResult();
-        if (!Enum.TryParse<Causality>(input.SponsorCausality, ignoreCase: false, out var causality) || !Enum.IsDefined(causality) || int.TryParse(input.SponsorCausality, out _))
+        if (!EnumInput.TryRead<Causality>(input.SponsorCausality, out var causality))
         {
             result.Add(CausalityField, "Choose the sponsor's causality assessment.");
         }

@@ -23,13 +23,6 @@ public sealed class SafetyAccess(TrialDbContext db, CurrentUser me)
         return db.AdverseEvents.Where(e => sites.Contains(e.SiteId));
     }
 
-    public async Task<AdverseEvent> EventAsync(Guid eventId, CancellationToken cancellationToken = default)
-    {
-        var events = await VisibleEventsAsync(cancellationToken);
-        return await events.SingleOrDefaultAsync(e => e.Id == eventId, cancellationToken)
-            ?? throw new OperationForbiddenException("Not an adverse event this user may see.");
-    }
-
     /// <summary>For site work on an event (follow-ups, signing): the user must be a member of the event's site.</summary>
     public async Task<AdverseEvent> EventForSiteWorkAsync(Guid eventId, string policy, CancellationToken cancellationToken = default)
     {
@@ -38,7 +31,4 @@ public sealed class SafetyAccess(TrialDbContext db, CurrentUser me)
         return await db.AdverseEvents.SingleOrDefaultAsync(e => e.Id == eventId && sites.Contains(e.SiteId), cancellationToken)
             ?? throw new OperationForbiddenException("Not an adverse event of the user's sites.");
     }
-
-    public async Task<TimeZoneInfo> SiteZoneAsync(Guid siteId, CancellationToken cancellationToken = default) =>
-        TimeZoneInfo.FindSystemTimeZoneById(await db.Sites.Where(s => s.Id == siteId).Select(s => s.TimeZone).SingleAsync(cancellationToken));
 }

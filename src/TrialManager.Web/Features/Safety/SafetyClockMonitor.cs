@@ -39,7 +39,7 @@ public sealed class SafetyClockMonitor(
         var raised = 0;
         foreach (var standing in standings)
         {
-            foreach (var (key, what, start, due) in Watched(standing))
+            foreach (var (key, what, start, due, _) in standing.Status.Watched)
             {
                 var level = ReportingDeadline.State(start, due, null, now) switch
                 {
@@ -59,20 +59,6 @@ public sealed class SafetyClockMonitor(
         }
 
         return raised;
-    }
-
-    private static IEnumerable<(string Key, string What, DateTimeOffset Start, DateTimeOffset Due)> Watched(EventStanding standing)
-    {
-        foreach (var c in standing.Status.OpenClocks)
-        {
-            yield return (c.Key, c.Describe(), c.StartedAt, c.DueAt);
-        }
-
-        if (standing.Status.ProvisionalDueAt is { } provisional)
-        {
-            var firstSerious = standing.Versions.First(v => v.Serious).ReceivedAt;
-            yield return ($"Assessment:{standing.Event.CurrentVersion}", "Sponsor's assessment", firstSerious, provisional);
-        }
     }
 
     private static async Task<bool> TryRecordAsync(IDbContextFactory<TrialDbContext> dbFactory, AdverseEvent adverseEvent, string key, AlertLevel level, DateTimeOffset now, CancellationToken cancellationToken)

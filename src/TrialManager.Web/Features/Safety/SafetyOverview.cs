@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using TrialManager.Domain.Safety;
+using TrialManager.Web.Authorization;
 using TrialManager.Web.Data;
 using TrialManager.Web.Features.Protocols;
 
@@ -27,11 +28,16 @@ public sealed record EventStanding(
 /// </summary>
 public sealed class SafetyOverview(TrialDbContext db, SafetyAccess access, TrialProtocols protocols)
 {
-    public async Task<EventStanding> EventAsync(Guid eventId, CancellationToken cancellationToken = default)
+    /// <summary>The event, or null when there is none the user may see (the pages answer 404).</summary>
+    public async Task<EventStanding?> FindAsync(Guid eventId, CancellationToken cancellationToken = default)
     {
-        var adverseEvent = await access.EventAsync(eventId, cancellationToken);
-        return (await LoadAsync(db, protocols, db.AdverseEvents.Where(e => e.Id == adverseEvent.Id), cancellationToken)).Single();
+        var events = await access.VisibleEventsAsync(cancellationToken);
+        return (await LoadAsync(db, protocols, events.Where(e => e.Id == eventId), cancellationToken)).SingleOrDefault();
     }
+
+    /// <summary>The event for an operation: one the user may not see is refused.</summary>
+    public async Task<EventStanding> EventAsync(Guid eventId, CancellationToken cancellationToken = default) =>
+        await FindAsync(eventId, cancellationToken) ?? throw new OperationForbiddenException("Not an adverse event this user may see.");
 
     /// <param name="participantId">Only this participant's events, when given.</param>
     public async Task<IReadOnlyList<EventStanding>> ListAsync(Guid? participantId = null, CancellationToken cancellationToken = default)

@@ -19,6 +19,12 @@ public sealed class SignatureCheck(TrialDbContext db, SignInManager<ApplicationU
 
     public static IReadOnlyList<string> Meanings { get; } = ["Reviewed and approved", "Authored", "Verified against source documents"];
 
+    /// <summary>The signed-in user's password typed again: checked like at sign-in, a failure counting toward lockout.</summary>
+    public static async Task<Microsoft.AspNetCore.Identity.SignInResult> PasswordAgainAsync(SignInManager<ApplicationUser> signIn, ApplicationUser user, string? password) =>
+        string.IsNullOrEmpty(password) || password.Length > 1024
+            ? Microsoft.AspNetCore.Identity.SignInResult.Failed
+            : await signIn.CheckPasswordSignInAsync(user, password, lockoutOnFailure: true);
+
     /// <summary>The signer when both components hold; otherwise the refusal to show beside the fields.</summary>
     public async Task<(ApplicationUser? Signer, OperationResult? Refusal)> ConfirmAsync(string? meaning, string? password, SignedRecord record, CancellationToken cancellationToken)
     {
@@ -28,9 +34,7 @@ public sealed class SignatureCheck(TrialDbContext db, SignInManager<ApplicationU
         }
 
         var user = await signIn.UserManager.FindByIdAsync(me.Id) ?? throw new OperationForbiddenException("No such user.");
-        var check = string.IsNullOrEmpty(password) || password.Length > 1024
-            ? Microsoft.AspNetCore.Identity.SignInResult.Failed
-            : await signIn.CheckPasswordSignInAsync(user, password, lockoutOnFailure: true);
+        var check = await PasswordAgainAsync(signIn, user, password);
         if (check.Succeeded)
         {
             return (user, null);

@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text;
+using CsvHelper;
 using Microsoft.EntityFrameworkCore;
 using TrialManager.Domain.Access;
 using TrialManager.Web.Authorization;
@@ -35,7 +35,7 @@ public sealed class ListAccess(
     {
         await me.DemandAsync(Policies.Unblinded);
         var result = new OperationResult();
-        if (!Enum.TryParse<ListAccessPurpose>(purpose, ignoreCase: false, out var parsed) || !Enum.IsDefined(parsed) || int.TryParse(purpose, out _))
+        if (!EnumInput.TryRead<ListAccessPurpose>(purpose, out var parsed))
         {
             result.Add(PurposeField, "Choose whether the list is to be viewed or exported.");
         }
@@ -152,19 +152,25 @@ public sealed class ListAccess(
         return new(OperationResult.Success, rows);
     }
 
-    public static byte[] Csv(IReadOnlyList<AllocationRow> rows)
+    /// <summary>The list as CSV, written the way the audit export writes (cells a spreadsheet would run as a formula escaped).</summary>
+    public static async Task<byte[]> CsvAsync(IReadOnlyList<AllocationRow> rows, CancellationToken cancellationToken = default)
     {
-        var text = new StringBuilder("Participant,Site,RandomizationNumber,Stratum,ArmCode,ArmLabel,RandomizedAtUtc\n");
-        foreach (var r in rows)
+        using var buffer = new MemoryStream();
+        await using (var csv = CsvWriter.Create(buffer, new CsvWriterOptions { Injection = CsvInjection.Escape }, leaveOpen: true))
         {
-            text.AppendJoin(',', [r.Participant, r.Site, r.RandomizationNumber, Quote(r.Stratum), r.ArmCode, Quote(r.ArmLabel),
-                r.RandomizedAt?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture) ?? ""]).Append('\n');
+            await csv.WriteRecordAsync(["Participant", "Site", "RandomizationNumber", "Stratum", "ArmCode", "ArmLabel", "RandomizedAtUtc"], cancellationToken);
+            foreach (var r in rows)
+            {
+                await csv.WriteRecordAsync(
+                    [r.Participant, r.Site, r.RandomizationNumber, r.Stratum, r.ArmCode, r.ArmLabel, r.RandomizedAt?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture) ?? ""],
+                    cancellationToken);
+            }
+
+            await csv.FlushAsync(cancellationToken);
         }
 
-        return Encoding.UTF8.GetBytes(text.ToString());
+        return buffer.ToArray();
     }
-
-    private static string Quote(string value) => "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     private async Task<string> PageAsync(Guid trialId, CancellationToken cancellationToken) =>
         $"/trials/{await db.Trials.Where(t => t.Id == trialId).Select(t => t.Code).SingleAsync(cancellationToken)}/allocation-list";

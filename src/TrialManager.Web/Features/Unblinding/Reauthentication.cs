@@ -66,9 +66,7 @@ public sealed class Reauthentication(
     {
         var user = await signIn.UserManager.FindByIdAsync(me.Id) ?? throw new OperationForbiddenException("No such user.");
         var result = new OperationResult();
-        var check = string.IsNullOrEmpty(password) || password.Length > 1024
-            ? Microsoft.AspNetCore.Identity.SignInResult.Failed
-            : await signIn.CheckPasswordSignInAsync(user, password, lockoutOnFailure: true);
+        var check = await Signatures.SignatureCheck.PasswordAgainAsync(signIn, user, password);
         if (!check.Succeeded)
         {
             result.Add(PasswordField, check.IsLockedOut ? "Too many wrong passwords: your account is locked for 15 minutes." : "The password is not right.");

@@ -90,7 +90,7 @@ public sealed class RevealAllocation(
         }
 
         var result = new OperationResult();
-        if (!Enum.TryParse<UnblindingReason>(input.Reason, ignoreCase: false, out var reason) || !Enum.IsDefined(reason) || int.TryParse(input.Reason, out _))
+        if (!EnumInput.TryRead<UnblindingReason>(input.Reason, out var reason))
         {
             result.Add(ReasonField, "Choose why the allocation is needed.");
         }

@@ -13,7 +13,7 @@ public static class UnblindingEndpoints
                 var result = await access.ReadAsync(requestId, ListAccessPurpose.Export, cancellationToken);
                 if (result.Succeeded)
                 {
-                    return Results.File(ListAccess.Csv(result.Value!), "text/csv; charset=utf-8", $"{code}-allocation-list.csv");
+                    return Results.File(await ListAccess.CsvAsync(result.Value!, cancellationToken), "text/csv; charset=utf-8", $"{code}-allocation-list.csv");
                 }
 
                 var message = string.Join(" ", result.Outcome.Errors.SelectMany(e => e.Value));
