@@ -14,8 +14,11 @@ public static class TrialRoles
     public const string DataManager = nameof(DataManager);
     public const string Administrator = nameof(Administrator);
 
+    /// <summary>The sponsor's depot and clinical-supply staff: lots, shipments, quarantine decisions. Blinded; sees no participant.</summary>
+    public const string DepotManager = nameof(DepotManager);
+
     public static IReadOnlyList<string> All { get; } =
-        [SiteCoordinator, Investigator, SafetyOfficer, DsmbMember, DataManager, Administrator];
+        [SiteCoordinator, Investigator, SafetyOfficer, DsmbMember, DataManager, Administrator, DepotManager];
 
     /// <summary>Roles whose work is done at sites: they see only the sites they are members of.</summary>
     public static IReadOnlySet<string> SiteScoped { get; } = new HashSet<string>(StringComparer.Ordinal)
@@ -45,6 +48,7 @@ public static class TrialRoles
         DsmbMember => "DSMB member",
         DataManager => "Data manager",
         Administrator => "Administrator",
+        DepotManager => "Depot manager",
         _ => role,
     };
 }

@@ -21,6 +21,9 @@ public sealed record Protocol
     public required RandomizationScheme Randomization { get; init; }
     public required KitDefinition Kits { get; init; }
     public required IReadOnlyList<Site> Sites { get; init; }
+
+    /// <summary>Where kits are stored before they are shipped to sites; empty means no resupply (sites keep their initial stock).</summary>
+    public IReadOnlyList<Depot> Depots { get; init; } = [];
     public required DosingRegimen Dosing { get; init; }
     public required IReadOnlyList<Visit> Visits { get; init; }
     public required EligibilityCriteria Eligibility { get; init; }
@@ -42,6 +45,14 @@ public sealed record Protocol
 
     public Site? FindSite(string code) => Sites.FirstOrDefault(s => s.Code == code);
 
+    public Depot? FindDepot(string code) => Depots.FirstOrDefault(d => d.Code == code);
+
+    /// <summary>The resupply minimum and maximum (kits per unit of ratio) at a site: its own, or the trial's.</summary>
+    public (int Minimum, int Maximum) ResupplyLevels(string siteCode) =>
+        FindSite(siteCode) is { } site
+            ? (site.ResupplyMinimum ?? Kits.ResupplyMinimum, site.ResupplyMaximum ?? Kits.ResupplyMaximum)
+            : (Kits.ResupplyMinimum, Kits.ResupplyMaximum);
+
     public Visit? FindVisit(string code) => Visits.FirstOrDefault(v => v.Code == code);
 
     public FormDefinition? FindForm(string code) => Forms.FirstOrDefault(f => f.Code == code);
@@ -58,7 +69,13 @@ public sealed record Protocol
 /// <summary>A treatment group. The label says what the arm really is, so only the unblinding vault shows it.</summary>
 public sealed record Arm(string Code, string BlindedLabel, int Ratio);
 
-public sealed record Site(string Code, string Name, string Country, string TimeZone);
+/// <param name="DepotCode">The depot that supplies the site; the first depot unless the protocol names one. Null when the protocol has no depots.</param>
+/// <param name="ResupplyMinimum">The site's own <c>resupply_min</c>, when it differs from the trial's (e.g. a faster-recruiting site).</param>
+/// <param name="ResupplyMaximum">The site's own <c>resupply_max</c>.</param>
+public sealed record Site(string Code, string Name, string Country, string TimeZone, string? DepotCode = null, int? ResupplyMinimum = null, int? ResupplyMaximum = null);
+
+/// <summary>A store of blinded kits that ships to sites. <paramref name="LeadTimeDays"/>: days from a shipment's proposal to its arrival.</summary>
+public sealed record Depot(string Code, string Name, string Country, string TimeZone, int LeadTimeDays);
 
 /// <summary>What one blinded kit holds and how site stock is kept up.</summary>
 public sealed record KitDefinition(
@@ -68,7 +85,15 @@ public sealed record KitDefinition(
     int ShelfLifeDays,
     int InitialStockPerSite,
     int ResupplyMinimum,
-    int ResupplyMaximum);
+    int ResupplyMaximum,
+    int ExpiryMarginDays = KitDefinition.DefaultExpiryMarginDays)
+{
+    /// <summary>A kit is not dispensed within this many days of its expiry unless the protocol says otherwise.</summary>
+    public const int DefaultExpiryMarginDays = 14;
+
+    /// <summary>Whether a kit expiring on <paramref name="expiry"/> may be handed out on <paramref name="day"/>.</summary>
+    public bool IsDispensable(DateOnly expiry, DateOnly day) => day.AddDays(ExpiryMarginDays) < expiry;
+}
 
 /// <summary>A coded option: the code is what is stored, the label what people read.</summary>
 public sealed record Choice(string Code, string Label);

@@ -12,15 +12,16 @@ internal sealed partial class ProtocolMapper(ErrorSink errors, Func<string, bool
 {
     private static readonly string[] RootKeys =
     [
-        "code", "title", "phase", "registry_id", "version", "sponsor", "arms", "randomization", "kits", "sites",
+        "code", "title", "phase", "registry_id", "version", "sponsor", "arms", "randomization", "kits", "depots", "sites",
         "dosing", "visits", "eligibility", "choice_sets", "forms", "safety", "blinding_assessment",
     ];
 
     private static readonly string[] Phases = ["1", "1/2", "2", "2a", "2b", "2/3", "3", "4"];
     private static readonly string[] ArmKeys = ["code", "blinded_label", "ratio"];
-    private static readonly string[] SiteKeys = ["code", "name", "country", "time_zone"];
+    private static readonly string[] SiteKeys = ["code", "name", "country", "time_zone", "depot", "resupply_min", "resupply_max"];
+    private static readonly string[] DepotKeys = ["code", "name", "country", "time_zone", "lead_time_days"];
     private static readonly string[] KitKeys =
-        ["units_per_kit", "unit", "doses_per_kit", "shelf_life_days", "initial_stock_per_site", "resupply_min", "resupply_max"];
+        ["units_per_kit", "unit", "doses_per_kit", "shelf_life_days", "initial_stock_per_site", "resupply_min", "resupply_max", "expiry_margin_days"];
 
     public Protocol? Map(YamlNode root)
     {
@@ -40,12 +41,13 @@ internal sealed partial class ProtocolMapper(ErrorSink errors, Func<string, bool
         var choiceSets = MapChoiceSets(map);
         var forms = MapForms(map, choiceSets);
         var arms = MapArms(map);
-        var sites = MapSites(map);
         var visits = MapVisits(map, forms);
         var dosing = MapDosing(map, visits);
         var eligibility = MapEligibility(map, forms, visits, choiceSets);
         var randomization = MapRandomization(map, arms, eligibility, forms, visits);
         var kits = MapKits(map, visits, dosing);
+        var depots = MapDepots(map);
+        var sites = MapSites(map, depots, kits);
         var safety = MapSafety(map);
         var blinding = MapBlindingAssessment(map, visits, arms);
 
@@ -66,6 +68,7 @@ internal sealed partial class ProtocolMapper(ErrorSink errors, Func<string, bool
             Randomization = randomization!,
             Kits = kits!,
             Sites = sites!,
+            Depots = depots!,
             Dosing = dosing!,
             Visits = [.. visits!.Select(v => v with { AssessesBlinding = blinding!.Visits.Contains(v.Code, StringComparer.Ordinal) })],
             Eligibility = eligibility!,
@@ -91,7 +94,30 @@ internal sealed partial class ProtocolMapper(ErrorSink errors, Func<string, bool
         return errors.Count == before ? arms : null;
     }
 
-    private List<Site>? MapSites(YamlMap root)
+    private List<Depot>? MapDepots(YamlMap root)
+    {
+        var before = errors.Count;
+        var depots = new List<Depot>();
+        if (!root.Has("depots"))
+        {
+            return depots;
+        }
+
+        var coded = new List<(string?, YamlMap)>();
+        foreach (var item in root.Items("depots", DepotKeys))
+        {
+            var code = item.Code("code");
+            coded.Add((code, item));
+            var (country, timeZone) = Place(item);
+            var leadTime = item.Integer("lead_time_days", 0, 60, required: false) ?? 2;
+            depots.Add(new Depot(code ?? "", item.Text("name") ?? "", country ?? "", timeZone ?? "", leadTime));
+        }
+
+        RequireUnique(coded, "depot");
+        return errors.Count == before ? depots : null;
+    }
+
+    private List<Site>? MapSites(YamlMap root, List<Depot>? depots, KitDefinition? kits)
     {
         var before = errors.Count;
         var sites = new List<Site>();
@@ -100,23 +126,61 @@ internal sealed partial class ProtocolMapper(ErrorSink errors, Func<string, bool
         {
             var code = item.Code("code");
             coded.Add((code, item));
-            var country = item.Text("country", 2);
-            if (country is not null && !(country.Length == 2 && country.All(char.IsAsciiLetterUpper)))
+            var (country, timeZone) = Place(item);
+            var depot = item.Code("depot", required: false);
+            if (depot is not null && depots is not null && !depots.Any(d => d.Code == depot))
             {
-                item.Error("country", $"'{country}' is not a country code: use the two capital letters of ISO 3166-1, e.g. NL, DE, US.");
+                item.Error("depot", depots.Count == 0
+                    ? $"The site names depot '{depot}', but the protocol has no 'depots' section."
+                    : $"There is no depot '{YamlMap.Shorten(depot)}': {YamlMap.Suggest(depot, [.. depots.Select(d => d.Code)], "defined are")}.");
             }
 
-            var timeZone = item.Text("time_zone", 64);
-            if (timeZone is not null && !timeZoneExists(timeZone))
-            {
-                item.Error("time_zone", $"'{timeZone}' is not a known IANA time zone: use a name such as Europe/Amsterdam or America/Toronto.");
-            }
-
-            sites.Add(new Site(code ?? "", item.Text("name") ?? "", country ?? "", timeZone ?? ""));
+            var minimum = item.Integer("resupply_min", 0, 10_000, required: false);
+            var maximum = item.Integer("resupply_max", 1, 10_000, required: false);
+            var site = new Site(code ?? "", item.Text("name") ?? "", country ?? "", timeZone ?? "", depot ?? (depots is [var first, ..] ? first.Code : null), minimum, maximum);
+            CheckResupplyLevels(item, site, kits);
+            sites.Add(site);
         }
 
         RequireUnique(coded, "site");
         return errors.Count == before ? sites : null;
+    }
+
+    private (string? Country, string? TimeZone) Place(YamlMap item)
+    {
+        var country = item.Text("country", 2);
+        if (country is not null && !(country.Length == 2 && country.All(char.IsAsciiLetterUpper)))
+        {
+            item.Error("country", $"'{country}' is not a country code: use the two capital letters of ISO 3166-1, e.g. NL, DE, US.");
+        }
+
+        var timeZone = item.Text("time_zone", 64);
+        if (timeZone is not null && !timeZoneExists(timeZone))
+        {
+            item.Error("time_zone", $"'{timeZone}' is not a known IANA time zone: use a name such as Europe/Amsterdam or America/Toronto.");
+        }
+
+        return (country, timeZone);
+    }
+
+    /// <summary>A site's own resupply levels must make sense on their own and against the initial stock every site gets.</summary>
+    private static void CheckResupplyLevels(YamlMap item, Site site, KitDefinition? kits)
+    {
+        if (kits is null || (site.ResupplyMinimum is null && site.ResupplyMaximum is null))
+        {
+            return;
+        }
+
+        var minimum = site.ResupplyMinimum ?? kits.ResupplyMinimum;
+        var maximum = site.ResupplyMaximum ?? kits.ResupplyMaximum;
+        if (minimum > maximum)
+        {
+            item.Error(site.ResupplyMaximum is null ? "resupply_min" : "resupply_max", $"Site {site.Code}: resupply_max ({maximum}) is below resupply_min ({minimum}); the level to restock to must be at least the level that triggers restocking.");
+        }
+        else if (kits.InitialStockPerSite < minimum)
+        {
+            item.Error("resupply_min", $"Site {site.Code}: resupply_min ({minimum}) is above initial_stock_per_site ({kits.InitialStockPerSite}); the site would need resupply before its first participant.");
+        }
     }
 
     private KitDefinition? MapKits(YamlMap root, IReadOnlyList<Visit>? visits, DosingRegimen? dosing)
@@ -140,7 +204,8 @@ internal sealed partial class ProtocolMapper(ErrorSink errors, Func<string, bool
             map.Integer("shelf_life_days", 1, 3650) ?? 0,
             initial ?? 0,
             resupplyMin ?? 0,
-            resupplyMax ?? 0);
+            resupplyMax ?? 0,
+            map.Integer("expiry_margin_days", 0, 365, required: false) ?? KitDefinition.DefaultExpiryMarginDays);
 
         if (units is not null && doses is not null && units % doses != 0)
         {

@@ -43,7 +43,11 @@ public sealed record KitReturned(string KitCode, int UnitsCounted) : KitEvent(Ki
 
 public sealed record KitLost(string KitCode) : KitEvent(KitCode);
 
-public sealed record KitDamaged(string KitCode) : KitEvent(KitCode);
+/// <summary>
+/// The kit is damaged. On site it keeps its units. A participant's damaged kit comes back to the site with
+/// <paramref name="UnitsCounted"/> units still in it (required then; the rest count as consumed, as on return).
+/// </summary>
+public sealed record KitDamaged(string KitCode, int? UnitsCounted = null) : KitEvent(KitCode);
 
 public sealed record KitExpired(string KitCode) : KitEvent(KitCode);
 

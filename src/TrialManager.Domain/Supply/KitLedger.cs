@@ -238,7 +238,25 @@ public sealed class KitLedger
 
                 return Move(kit with { State = KitState.Lost, Units = 0 });
 
-            case KitDamaged:
+            case KitDamaged damaged:
+                if (state == KitState.Dispensed)
+                {
+                    if (damaged.UnitsCounted is not { } counted)
+                    {
+                        return Refuse(LedgerIssue.IncompleteEvent, $"Kit {code} comes back damaged from a participant: count the units left in it.");
+                    }
+
+                    if (counted < 0 || counted > kit.Units)
+                    {
+                        return Refuse(LedgerIssue.ReturnedTooManyUnits, $"Kit {code}: {counted} units counted, but it held {kit.Units} when dispensed.");
+                    }
+
+                    _withParticipants -= kit.Units;
+                    _consumed += kit.Units - counted;
+                    _onSite += counted;
+                    return Move(kit with { State = KitState.Damaged, Units = counted });
+                }
+
                 return state is KitState.AtSite or KitState.Quarantined
                     ? Move(kit with { State = KitState.Damaged })
                     : Unexpected(kit, "marked damaged");

@@ -43,6 +43,18 @@ public sealed record ResupplyPolicy
         return new ResupplyPolicy(kits.ResupplyMinimum, kits.ResupplyMaximum, expiryMarginDays, leadTimeDays);
     }
 
+    /// <summary>
+    /// The policy at one site: its own resupply levels or the trial's, the protocol's expiry margin, and the lead time
+    /// of the depot that supplies it (0 when the protocol has no depot).
+    /// </summary>
+    public static ResupplyPolicy ForSite(Protocol protocol, string siteCode)
+    {
+        ArgumentNullException.ThrowIfNull(protocol);
+        var (minimum, maximum) = protocol.ResupplyLevels(siteCode);
+        var depot = protocol.FindSite(siteCode)?.DepotCode is { } code ? protocol.FindDepot(code) : null;
+        return new ResupplyPolicy(minimum, maximum, protocol.Kits.ExpiryMarginDays, depot?.LeadTimeDays ?? 0);
+    }
+
     /// <summary>Whether a kit may be handed to a participant on <paramref name="day"/>.</summary>
     public bool IsDispensable(DateOnly expiry, DateOnly day) => day.AddDays(ExpiryMarginDays) < expiry;
 }

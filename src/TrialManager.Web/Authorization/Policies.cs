@@ -52,6 +52,21 @@ public static class Policies
     /// <summary>The DSMB's open report (pooled, no arm): the sponsor-side roles, blinded or not; never site staff.</summary>
     public const string PooledReports = nameof(PooledReports);
 
+    /// <summary>Depots, lots and shipments (kit codes and counts, never arms): the depot manager and the data manager.</summary>
+    public const string SupplyChain = nameof(SupplyChain);
+
+    /// <summary>Depot work: register lots, ship or cancel shipments, decide on quarantined shipments, run the resupply check.</summary>
+    public const string DepotWork = nameof(DepotWork);
+
+    /// <summary>A shipment's page: the supply chain roles, and site staff for shipments to their own sites.</summary>
+    public const string Shipments = nameof(Shipments);
+
+    /// <summary>Site drug accountability: receive shipments, quarantine, damage, loss, expiry and destruction of kits, at own sites.</summary>
+    public const string SiteSupply = nameof(SiteSupply);
+
+    /// <summary>Read a site's accountability log and kit histories: site staff at their sites, the data manager everywhere.</summary>
+    public const string Accountability = nameof(Accountability);
+
     public static void Register(AuthorizationBuilder builder)
     {
         builder.SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
@@ -69,6 +84,11 @@ public static class Policies
         builder.AddPolicy(Vault, p => p.RequireRole(TrialRoles.SafetyOfficer));
         builder.AddPolicy(CodeBreak, p => p.RequireRole(TrialRoles.Investigator, TrialRoles.SafetyOfficer));
         builder.AddPolicy(AuditTrail, p => p.RequireRole(TrialRoles.SiteCoordinator, TrialRoles.Investigator, TrialRoles.SafetyOfficer, TrialRoles.DataManager, TrialRoles.Administrator));
+        builder.AddPolicy(SupplyChain, p => p.RequireRole(TrialRoles.DepotManager, TrialRoles.DataManager));
+        builder.AddPolicy(DepotWork, p => p.RequireRole(TrialRoles.DepotManager));
+        builder.AddPolicy(Shipments, p => p.RequireRole(TrialRoles.DepotManager, TrialRoles.DataManager, TrialRoles.SiteCoordinator, TrialRoles.Investigator));
+        builder.AddPolicy(SiteSupply, p => p.RequireRole(TrialRoles.SiteCoordinator, TrialRoles.Investigator));
+        builder.AddPolicy(Accountability, p => p.RequireRole(TrialRoles.SiteCoordinator, TrialRoles.Investigator, TrialRoles.DataManager));
         builder.AddPolicy(PooledReports, p => p.RequireRole(TrialRoles.DataManager, TrialRoles.Administrator, TrialRoles.SafetyOfficer, TrialRoles.DsmbMember));
     }
 }

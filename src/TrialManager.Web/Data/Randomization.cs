@@ -1,3 +1,4 @@
+using TrialManager.Domain.Supply;
 using TrialManager.Web.Data.Audit;
 
 namespace TrialManager.Web.Data;
@@ -87,18 +88,6 @@ public sealed class StratumCursor
     public int NextNumber { get; set; } = 1;
 }
 
-public enum KitState
-{
-    AtDepot,
-    AtSite,
-    Dispensed,
-    Returned,
-    Damaged,
-    Lost,
-    Expired,
-    Quarantined,
-}
-
 /// <summary>A blinded package. Its code is random and carries a check character; its arm is sealed.</summary>
 public sealed class Kit : IAuditScoped
 {
@@ -115,9 +104,22 @@ public sealed class Kit : IAuditScoped
     /// <summary>Null while at the depot.</summary>
     public Guid? SiteId { get; set; }
 
+    /// <summary>Where the kit is in its life; every change is also a line of the site's accountability log (<see cref="KitLedgerEntry"/>).</summary>
     public KitState State { get; set; }
 
     public DateOnly ExpiresOn { get; set; }
+
+    /// <summary>The packaging lot (null for kits made before lots were recorded).</summary>
+    public Guid? LotId { get; set; }
+
+    /// <summary>The depot holding the kit, or that shipped it.</summary>
+    public Guid? DepotId { get; set; }
+
+    /// <summary>The shipment that took or is taking the kit to its site.</summary>
+    public Guid? ShipmentId { get; set; }
+
+    /// <summary>Units in the kit now, as the ledger has them: as made, as received, or as counted back.</summary>
+    public int Units { get; set; }
 
     public Guid? ParticipantId { get; set; }
 

@@ -62,6 +62,9 @@ public sealed class TrialSite
 
     public Guid SiteId { get; set; }
 
+    /// <summary>The depot that supplies this site in this trial (from the protocol); null when the trial has no depots.</summary>
+    public Guid? DepotId { get; set; }
+
     public Trial? Trial { get; set; }
 
     public Site? Site { get; set; }

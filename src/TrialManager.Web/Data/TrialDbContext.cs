@@ -129,6 +129,18 @@ public sealed class TrialDbContext(DbContextOptions<TrialDbContext> options, IHt
 
     public DbSet<TrialSite> TrialSites => Set<TrialSite>();
 
+    public DbSet<Depot> Depots => Set<Depot>();
+
+    public DbSet<KitLot> KitLots => Set<KitLot>();
+
+    public DbSet<Shipment> Shipments => Set<Shipment>();
+
+    public DbSet<ShipmentKit> ShipmentKits => Set<ShipmentKit>();
+
+    public DbSet<KitLedgerEntry> KitLedger => Set<KitLedgerEntry>();
+
+    public DbSet<KitDestruction> KitDestructions => Set<KitDestruction>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -210,6 +222,7 @@ public sealed class TrialDbContext(DbContextOptions<TrialDbContext> options, IHt
         ConfigureRecords(builder);
         ConfigureSafety(builder);
         ConfigureUnblinding(builder);
+        ConfigureSupply(builder);
 
         builder.Entity<TrialSite>(link =>
         {
@@ -218,6 +231,8 @@ public sealed class TrialDbContext(DbContextOptions<TrialDbContext> options, IHt
             link.HasOne(l => l.Trial).WithMany(t => t.Sites).HasForeignKey(l => l.TrialId).OnDelete(DeleteBehavior.Cascade);
             link.HasOne(l => l.Site).WithMany().HasForeignKey(l => l.SiteId).OnDelete(DeleteBehavior.Restrict);
             link.HasIndex(l => l.SiteId);
+            link.HasOne<Depot>().WithMany().HasForeignKey(l => l.DepotId).OnDelete(DeleteBehavior.Restrict);
+            link.HasIndex(l => l.DepotId);
         });
     }
 
@@ -275,6 +290,12 @@ public sealed class TrialDbContext(DbContextOptions<TrialDbContext> options, IHt
             kit.HasOne<Site>().WithMany().HasForeignKey(k => k.SiteId).OnDelete(DeleteBehavior.Restrict);
             kit.HasOne<Participant>().WithMany().HasForeignKey(k => k.ParticipantId).OnDelete(DeleteBehavior.Restrict);
             kit.HasIndex(k => k.ParticipantId);
+            kit.HasOne<KitLot>().WithMany().HasForeignKey(k => k.LotId).OnDelete(DeleteBehavior.Restrict);
+            kit.HasIndex(k => k.LotId);
+            kit.HasOne<Depot>().WithMany().HasForeignKey(k => k.DepotId).OnDelete(DeleteBehavior.Restrict);
+            kit.HasIndex(k => new { k.TrialId, k.DepotId, k.State });
+            kit.HasOne<Shipment>().WithMany().HasForeignKey(k => k.ShipmentId).OnDelete(DeleteBehavior.Restrict);
+            kit.HasIndex(k => k.ShipmentId);
         });
 
         builder.Entity<Dispensing>(dispensing =>
@@ -507,6 +528,120 @@ public sealed class TrialDbContext(DbContextOptions<TrialDbContext> options, IHt
             email.Property(e => e.Subject).HasMaxLength(200).IsRequired();
             email.Property(e => e.Body).HasMaxLength(4000).IsRequired();
             email.Property(e => e.LastError).HasMaxLength(1000);
+        });
+    }
+
+    private static void ConfigureSupply(ModelBuilder builder)
+    {
+        builder.Entity<Depot>(depot =>
+        {
+            depot.ToTable("Depots");
+            depot.HasKey(d => d.Id);
+            depot.Property(d => d.Code).HasMaxLength(40).IsRequired();
+            depot.HasIndex(d => d.Code).IsUnique();
+            depot.Property(d => d.Name).HasMaxLength(200).IsRequired();
+            depot.Property(d => d.Country).HasMaxLength(2).IsRequired();
+            depot.Property(d => d.TimeZone).HasMaxLength(64).IsRequired();
+        });
+
+        builder.Entity<KitLot>(lot =>
+        {
+            lot.ToTable("KitLots");
+            lot.HasKey(l => l.Id);
+            lot.Property(l => l.Number).HasMaxLength(60).IsRequired();
+            lot.HasIndex(l => new { l.TrialId, l.Number }).IsUnique();
+            lot.Property(l => l.CreatedByName).HasMaxLength(200).IsRequired();
+            lot.HasOne<Trial>().WithMany().HasForeignKey(l => l.TrialId).OnDelete(DeleteBehavior.Restrict);
+            lot.HasOne<Depot>().WithMany().HasForeignKey(l => l.DepotId).OnDelete(DeleteBehavior.Restrict);
+            lot.HasIndex(l => l.DepotId);
+        });
+
+        builder.Entity<Shipment>(shipment =>
+        {
+            shipment.ToTable("Shipments");
+            shipment.HasKey(s => s.Id);
+            shipment.Property(s => s.Status).HasConversion<string>().HasMaxLength(16);
+            shipment.Property(s => s.Reason).HasConversion<string>().HasMaxLength(16);
+            shipment.Property(s => s.RequestedByName).HasMaxLength(200).IsRequired();
+            shipment.Property(s => s.ShippedByName).HasMaxLength(200);
+            shipment.Property(s => s.ReceivedByName).HasMaxLength(200);
+            shipment.Property(s => s.DecidedByName).HasMaxLength(200);
+            shipment.Property(s => s.Carrier).HasMaxLength(100);
+            shipment.Property(s => s.TrackingNumber).HasMaxLength(100);
+            shipment.Property(s => s.ReceiptNote).HasMaxLength(2000).IsRequired();
+            shipment.Property(s => s.DecisionNote).HasMaxLength(2000).IsRequired();
+            shipment.Property(s => s.MinimumTemperatureC).HasPrecision(5, 1);
+            shipment.Property(s => s.MaximumTemperatureC).HasPrecision(5, 1);
+            // One number per site and trial: two resupply checks racing cannot both propose shipment N.
+            shipment.HasIndex(s => new { s.TrialId, s.SiteId, s.Number }).IsUnique();
+            shipment.HasIndex(s => new { s.TrialId, s.Status });
+            shipment.HasOne<Trial>().WithMany().HasForeignKey(s => s.TrialId).OnDelete(DeleteBehavior.Restrict);
+            shipment.HasOne<Site>().WithMany().HasForeignKey(s => s.SiteId).OnDelete(DeleteBehavior.Restrict);
+            shipment.HasOne<Depot>().WithMany().HasForeignKey(s => s.DepotId).OnDelete(DeleteBehavior.Restrict);
+            shipment.HasIndex(s => s.DepotId);
+        });
+
+        builder.Entity<ShipmentKit>(line =>
+        {
+            line.ToTable("ShipmentKits");
+            line.HasKey(l => new { l.ShipmentId, l.KitId });
+            line.Property(l => l.KitCode).HasMaxLength(16).IsRequired();
+            line.HasIndex(l => new { l.ShipmentId, l.Position }).IsUnique();
+            line.HasIndex(l => l.KitId);
+            line.HasOne<Shipment>().WithMany().HasForeignKey(l => l.ShipmentId).OnDelete(DeleteBehavior.Restrict);
+            line.HasOne<Kit>().WithMany().HasForeignKey(l => l.KitId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        builder.Entity<KitLedgerEntry>(entry =>
+        {
+            entry.ToTable("KitLedger");
+            entry.HasKey(e => e.Sequence);
+            entry.Property(e => e.Sequence).UseIdentityAlwaysColumn();
+            entry.Property(e => e.Kind).HasConversion<string>().HasMaxLength(16);
+            entry.Property(e => e.KitCode).HasMaxLength(16).IsRequired();
+            entry.Property(e => e.ParticipantNumber).HasMaxLength(40).IsRequired();
+            entry.Property(e => e.Reason).HasMaxLength(2000).IsRequired();
+            entry.Property(e => e.ByUserId).HasMaxLength(450).IsRequired();
+            entry.Property(e => e.ByName).HasMaxLength(200).IsRequired();
+            entry.Property(e => e.Witness1UserId).HasMaxLength(450);
+            entry.Property(e => e.Witness2UserId).HasMaxLength(450);
+            entry.HasIndex(e => new { e.TrialId, e.SiteId, e.Sequence });
+            entry.HasIndex(e => new { e.KitId, e.Sequence });
+            entry.HasOne<Trial>().WithMany().HasForeignKey(e => e.TrialId).OnDelete(DeleteBehavior.Restrict);
+            entry.HasOne<Site>().WithMany().HasForeignKey(e => e.SiteId).OnDelete(DeleteBehavior.Restrict);
+            entry.HasOne<Kit>().WithMany().HasForeignKey(e => e.KitId).OnDelete(DeleteBehavior.Restrict);
+            entry.HasOne<Participant>().WithMany().HasForeignKey(e => e.ParticipantId).OnDelete(DeleteBehavior.Restrict);
+            entry.HasIndex(e => e.ParticipantId);
+            entry.HasOne<Shipment>().WithMany().HasForeignKey(e => e.ShipmentId).OnDelete(DeleteBehavior.Restrict);
+            entry.HasIndex(e => e.ShipmentId);
+            entry.HasOne<KitDestruction>().WithMany().HasForeignKey(e => e.DestructionId).OnDelete(DeleteBehavior.Restrict);
+            entry.HasIndex(e => e.DestructionId);
+        });
+
+        builder.Entity<KitDestruction>(destruction =>
+        {
+            destruction.ToTable("KitDestructions");
+            destruction.HasKey(d => d.Id);
+            destruction.Property(d => d.Status).HasConversion<string>().HasMaxLength(16);
+            destruction.Property(d => d.Method).HasMaxLength(200).IsRequired();
+            destruction.Property(d => d.Note).HasMaxLength(2000).IsRequired();
+            destruction.Property(d => d.RecordedByUserId).HasMaxLength(450).IsRequired();
+            destruction.Property(d => d.RecordedByName).HasMaxLength(200).IsRequired();
+            destruction.Property(d => d.WitnessUserId).HasMaxLength(450);
+            destruction.Property(d => d.WitnessName).HasMaxLength(200);
+            destruction.HasIndex(d => new { d.TrialId, d.SiteId, d.Status });
+            destruction.HasOne<Trial>().WithMany().HasForeignKey(d => d.TrialId).OnDelete(DeleteBehavior.Restrict);
+            destruction.HasOne<Site>().WithMany().HasForeignKey(d => d.SiteId).OnDelete(DeleteBehavior.Restrict);
+            destruction.HasMany(d => d.Kits).WithOne().HasForeignKey(k => k.DestructionId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        builder.Entity<KitDestructionKit>(line =>
+        {
+            line.ToTable("KitDestructionKits");
+            line.HasKey(l => new { l.DestructionId, l.KitId });
+            line.Property(l => l.KitCode).HasMaxLength(16).IsRequired();
+            line.HasIndex(l => l.KitId);
+            line.HasOne<Kit>().WithMany().HasForeignKey(l => l.KitId).OnDelete(DeleteBehavior.Restrict);
         });
     }
 

@@ -32,6 +32,8 @@ public sealed class DemoSeeder(TrialDbContext db, UserManager<ApplicationUser> u
         (TrialRoles.DataManager, "datamanager", "Drew Data", []),
         (TrialRoles.Administrator, "admin", "Alex Admin", []),
         (TrialRoles.SiteCoordinator, "coordinator.bos", "Bo Coordinator", ["BOS"]),
+        (TrialRoles.DepotManager, "depot", "Dee Depot", []),
+        (TrialRoles.Investigator, "investigator.bos", "Ira Investigator", ["BOS"]),
     ];
 
     public async Task SeedIfEmptyAsync(string dataDirectory, CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using TrialManager.Domain.Participants;
+using TrialManager.Domain.Supply;
 using TrialManager.Web.Authorization;
 using TrialManager.Web.Data;
 using TrialManager.Web.Features.Protocols;
@@ -7,7 +8,7 @@ using TrialManager.Web.Features.Protocols;
 namespace TrialManager.Web.Features.Participants;
 
 /// <summary>A dispensed kit comes back: the unused units are counted (the pill count behind adherence) and the kit is marked returned.</summary>
-public sealed class ReturnKit(TrialDbContext db, ParticipantAccess access, TrialProtocols protocols, TimeProvider clock)
+public sealed class ReturnKit(TrialDbContext db, ParticipantAccess access, TrialProtocols protocols, Supply.SupplyLedger ledger, TimeProvider clock)
 {
     public const string UnitsField = "UnusedUnits";
 
@@ -22,15 +23,17 @@ public sealed class ReturnKit(TrialDbContext db, ParticipantAccess access, Trial
             return OperationResult.Fail("KitCode", "Choose a kit the participant has now.");
         }
 
-        if (!int.TryParse(unusedUnits, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var units) || units > protocol.Kits.UnitsPerKit)
+        if (!int.TryParse(unusedUnits, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var units) || units > Math.Min(protocol.Kits.UnitsPerKit, kit.Units))
         {
-            return OperationResult.Fail(UnitsField, $"Count the unused {protocol.Kits.Unit}s: a number from 0 to {protocol.Kits.UnitsPerKit}.");
+            return OperationResult.Fail(UnitsField, $"Count the unused {protocol.Kits.Unit}s: a number from 0 to {Math.Min(protocol.Kits.UnitsPerKit, kit.Units)}.");
         }
 
         var zone = await access.SiteZoneAsync(participant, cancellationToken);
         kit.State = KitState.Returned;
         kit.ReturnedOn = SiteCalendar.LocalDate(clock.GetUtcNow(), zone);
         kit.UnusedUnitsReturned = units;
+        kit.Units = units;
+        ledger.Record(kit, participant.SiteId, KitEventKind.Returned, new Supply.KitEventDetails(Reason: "Returned by the participant; unused units counted", Units: units, Participant: participant));
         db.AuditAction("ReturnKit", nameof(Kit), kit.Id.ToString(), new { KitCode = kit.Code, UnusedUnits = units }, participant.TrialId, participant.SiteId, participant.Id);
         await db.SaveChangesAsync(cancellationToken);
         return OperationResult.Success;

@@ -90,7 +90,8 @@ public sealed class ProtocolImporter(TrialDbContext db, Sealer sealer, TimeProvi
         }
 
         trial.Title = protocol.Title;
-        await LinkSitesAsync(trial, protocol.Sites, cancellationToken);
+        var depots = await UpsertDepotsAsync(protocol.Depots, cancellationToken);
+        await LinkSitesAsync(trial, protocol.Sites, depots, cancellationToken);
         db.AuditAction("ImportProtocol", nameof(Trial), trial.Id.ToString(), new { protocol.Code, protocol.Version, preview.Sequence, protocol.ContentHash }, trialId: trial.Id);
         var version = new ProtocolVersion
         {
@@ -124,7 +125,7 @@ public sealed class ProtocolImporter(TrialDbContext db, Sealer sealer, TimeProvi
     }
 
     /// <summary>Sites are shared across trials: create the ones not known yet, keep their details current, and link them.</summary>
-    private async Task LinkSitesAsync(Trial trial, IReadOnlyList<DomainSite> sites, CancellationToken cancellationToken)
+    private async Task LinkSitesAsync(Trial trial, IReadOnlyList<DomainSite> sites, Dictionary<string, Data.Depot> depots, CancellationToken cancellationToken)
     {
         var codes = sites.Select(s => s.Code).ToList();
         var existing = await db.Sites.Where(s => codes.Contains(s.Code)).ToDictionaryAsync(s => s.Code, StringComparer.Ordinal, cancellationToken);
@@ -139,11 +140,38 @@ public sealed class ProtocolImporter(TrialDbContext db, Sealer sealer, TimeProvi
             row.Name = site.Name;
             row.Country = site.Country;
             row.TimeZone = site.TimeZone;
-            if (trial.Sites.All(link => link.SiteId != row.Id))
+            var link = trial.Sites.FirstOrDefault(l => l.SiteId == row.Id);
+            if (link is null)
             {
-                trial.Sites.Add(new TrialSite { TrialId = trial.Id, SiteId = row.Id });
+                link = new TrialSite { TrialId = trial.Id, SiteId = row.Id };
+                trial.Sites.Add(link);
             }
+
+            // An amendment may move a site to another depot; shipments already made keep the depot that sent them.
+            link.DepotId = site.DepotCode is { } depot ? depots[depot].Id : null;
         }
+    }
+
+    /// <summary>Depots are shared across trials like sites: create the new ones and keep their details current.</summary>
+    private async Task<Dictionary<string, Data.Depot>> UpsertDepotsAsync(IReadOnlyList<Domain.Protocols.Depot> depots, CancellationToken cancellationToken)
+    {
+        var codes = depots.Select(d => d.Code).ToList();
+        var existing = await db.Depots.Where(d => codes.Contains(d.Code)).ToDictionaryAsync(d => d.Code, StringComparer.Ordinal, cancellationToken);
+        foreach (var depot in depots)
+        {
+            if (!existing.TryGetValue(depot.Code, out var row))
+            {
+                row = new Data.Depot { Code = depot.Code };
+                db.Depots.Add(row);
+                existing[depot.Code] = row;
+            }
+
+            row.Name = depot.Name;
+            row.Country = depot.Country;
+            row.TimeZone = depot.TimeZone;
+        }
+
+        return existing;
     }
 
     /// <summary>Only the file's own name, printable and bounded; browsers may send full paths or odd characters.</summary>

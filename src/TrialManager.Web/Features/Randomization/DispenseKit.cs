@@ -1,8 +1,10 @@
 using Microsoft.EntityFrameworkCore;
+using TrialManager.Domain.Supply;
 using TrialManager.Web.Authorization;
 using TrialManager.Web.Data;
 using TrialManager.Web.Features.Participants;
 using TrialManager.Web.Features.Protocols;
+using TrialManager.Web.Features.Supply;
 using TrialManager.Web.Sealing;
 
 namespace TrialManager.Web.Features.Randomization;
@@ -12,7 +14,7 @@ namespace TrialManager.Web.Features.Randomization;
 /// was damaged or lost. Either way the new kit has the participant's arm, matched inside the sealed service; nobody
 /// sees the arm. One transaction each; a visit's kit is dispensed once (a second submit returns the first).
 /// </summary>
-public sealed class DispenseKit(TrialDbContext db, KitStock stock, ParticipantAccess access, TrialProtocols protocols, CurrentUser me, TimeProvider clock, ILogger<DispenseKit> logger)
+public sealed class DispenseKit(TrialDbContext db, KitStock stock, SupplyLedger ledger, ParticipantAccess access, TrialProtocols protocols, CurrentUser me, TimeProvider clock, ILogger<DispenseKit> logger)
 {
     public sealed record Dispensed(string KitCode, bool AlreadyDispensed);
 
@@ -29,11 +31,14 @@ public sealed class DispenseKit(TrialDbContext db, KitStock stock, ParticipantAc
         }
     }
 
-    public async Task<OperationResult<Dispensed>> ReplaceAsync(Guid participantId, string kitCode, KitState reason, CancellationToken cancellationToken = default)
+    public const string UnitsLeftField = "UnitsLeft";
+
+    /// <param name="unitsLeft">For a damaged kit, the units still in it (counted when the participant hands it back).</param>
+    public async Task<OperationResult<Dispensed>> ReplaceAsync(Guid participantId, string kitCode, KitState reason, string? unitsLeft = null, CancellationToken cancellationToken = default)
     {
         try
         {
-            return await ReplaceCoreAsync(participantId, kitCode, reason, cancellationToken);
+            return await ReplaceCoreAsync(participantId, kitCode, reason, unitsLeft, cancellationToken);
         }
         catch (SealBrokenException e)
         {
@@ -65,7 +70,7 @@ public sealed class DispenseKit(TrialDbContext db, KitStock stock, ParticipantAc
             return new(OperationResult.Success, new Dispensed(earlier.KitCode, AlreadyDispensed: true));
         }
 
-        var kit = await stock.TakeAsync(locked.TrialId, locked.SiteId, await stock.AllocatedArmAsync(locked, cancellationToken), cancellationToken);
+        var kit = await stock.TakeAsync(locked.TrialId, locked.SiteId, await stock.AllocatedArmAsync(locked, cancellationToken), protocol.Kits, cancellationToken);
         if (kit is null)
         {
             await transaction.RollbackAsync(cancellationToken);
@@ -80,7 +85,7 @@ public sealed class DispenseKit(TrialDbContext db, KitStock stock, ParticipantAc
         return new(OperationResult.Success, new Dispensed(kit.Code, AlreadyDispensed: false));
     }
 
-    private async Task<OperationResult<Dispensed>> ReplaceCoreAsync(Guid participantId, string kitCode, KitState reason, CancellationToken cancellationToken)
+    private async Task<OperationResult<Dispensed>> ReplaceCoreAsync(Guid participantId, string kitCode, KitState reason, string? unitsLeft, CancellationToken cancellationToken)
     {
         if (reason is not (KitState.Damaged or KitState.Lost))
         {
@@ -88,6 +93,13 @@ public sealed class DispenseKit(TrialDbContext db, KitStock stock, ParticipantAc
         }
 
         var participant = await access.ForRandomizationAsync(participantId, cancellationToken);
+        var protocol = await protocols.ForVersionAsync(participant.ProtocolVersionId, cancellationToken);
+        var counted = 0;
+        if (reason == KitState.Damaged && !int.TryParse(unitsLeft, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out counted))
+        {
+            return new(OperationResult.Fail(UnitsLeftField, $"Count the {protocol.Kits.Unit}s left in the damaged kit: a number from 0 to {protocol.Kits.UnitsPerKit} (0 if none can be recovered)."), null);
+        }
+
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var locked = await LockAsync(participantId, cancellationToken);
         var code = Domain.Randomization.KitCode.Normalize(kitCode);
@@ -106,8 +118,13 @@ public sealed class DispenseKit(TrialDbContext db, KitStock stock, ParticipantAc
                 : new(OperationResult.Success, new Dispensed(replacement, AlreadyDispensed: true));
         }
 
+        if (reason == KitState.Damaged && counted > old.Units)
+        {
+            return new(OperationResult.Fail(UnitsLeftField, $"The kit held {old.Units} {protocol.Kits.Unit}s when it was dispensed; count at most that many."), null);
+        }
+
         // The same arm as the kit it replaces, which is the participant's arm.
-        var kit = await stock.TakeAsync(locked.TrialId, locked.SiteId, await stock.AllocatedArmAsync(locked, cancellationToken), cancellationToken);
+        var kit = await stock.TakeAsync(locked.TrialId, locked.SiteId, await stock.AllocatedArmAsync(locked, cancellationToken), protocol.Kits, cancellationToken);
         if (kit is null)
         {
             await transaction.RollbackAsync(cancellationToken);
@@ -115,6 +132,11 @@ public sealed class DispenseKit(TrialDbContext db, KitStock stock, ParticipantAc
         }
 
         old.State = reason;
+        old.Units = reason == KitState.Damaged ? counted : 0;
+        ledger.Record(old, locked.SiteId, reason == KitState.Damaged ? KitEventKind.Damaged : KitEventKind.Lost, new KitEventDetails(
+            Reason: reason == KitState.Damaged ? "Damaged while with the participant; replaced" : "Lost by the participant; replaced",
+            Units: reason == KitState.Damaged ? counted : null,
+            Participant: locked));
         var visitCode = await db.Dispensings.Where(d => d.KitId == old.Id).Select(d => d.VisitCode).SingleAsync(cancellationToken);
         Hand(locked, kit, DispensingKind.Replacement, visitCode, replaces: old.Id);
         db.AuditAction("ReplaceKit", nameof(Kit), kit.Id.ToString(), new { KitCode = kit.Code, Replaces = old.Code, Reason = reason.ToString() }, locked.TrialId, locked.SiteId, locked.Id);
@@ -134,6 +156,7 @@ public sealed class DispenseKit(TrialDbContext db, KitStock stock, ParticipantAc
         kit.ParticipantId = participant.Id;
         kit.DispensedAt = now;
         kit.ReplacesKitId = replaces;
+        ledger.Record(kit, participant.SiteId, KitEventKind.Dispensed, new KitEventDetails(Reason: $"{kind} at visit {visitCode}", Participant: participant));
         db.Dispensings.Add(new Dispensing
         {
             TrialId = participant.TrialId,

@@ -2,6 +2,9 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using TrialManager.Domain.Access;
+using TrialManager.Domain.Participants;
+using TrialManager.Domain.Protocols;
+using TrialManager.Domain.Supply;
 using TrialManager.Web.Authorization;
 using TrialManager.Web.Data;
 using TrialManager.Web.Features.Notifications;
@@ -15,31 +18,32 @@ namespace TrialManager.Web.Features.Randomization;
 /// </summary>
 public sealed class KitStock(TrialDbContext db, Sealer sealer, Notifier notifier, TimeProvider clock, ILogger<KitStock> logger)
 {
-    /// <summary>Kits expiring within this many days are not dispensed (a kit must last until the next visit).</summary>
-    public const int ExpiryMarginDays = 14;
-
     /// <summary>One wording for every way allocation can be unavailable, so the message says nothing about the arm.</summary>
     public const string UnavailableMessage =
         "No allocation is available for this participant at this site at the moment. Nothing was recorded. " +
         "The data manager and the safety officer have been alerted.";
 
     /// <summary>
-    /// A random kit of <paramref name="arm"/> at the site, locked for this transaction. Candidates are opened in memory,
-    /// then taken one at a time under a row lock that skips kits another transaction is taking.
+    /// A kit of <paramref name="arm"/> at the site, locked for this transaction: the one expiring first among those still
+    /// dispensable today in the site's calendar (the protocol's expiry margin), ties broken at random. Candidates are
+    /// opened in memory, then taken one at a time under a row lock that skips kits another transaction is taking.
+    /// Expiry dates belong to lots, and every lot holds every arm, so taking the earliest says nothing about the arm.
     /// </summary>
-    public async Task<Kit?> TakeAsync(Guid trialId, Guid siteId, string arm, CancellationToken cancellationToken)
+    public async Task<Kit?> TakeAsync(Guid trialId, Guid siteId, string arm, KitDefinition kits, CancellationToken cancellationToken)
     {
-        var usableFrom = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime).AddDays(ExpiryMarginDays);
+        var zone = await db.Sites.Where(s => s.Id == siteId).Select(s => s.TimeZone).SingleAsync(cancellationToken);
+        var today = SiteCalendar.LocalDate(clock.GetUtcNow(), TimeZoneInfo.FindSystemTimeZoneById(zone));
+        var usableAfter = today.AddDays(kits.ExpiryMarginDays);
         var stock = await db.Kits.AsNoTracking()
-            .Where(k => k.TrialId == trialId && k.SiteId == siteId && k.State == KitState.AtSite && k.ExpiresOn > usableFrom)
-            .Select(k => new { k.Id, k.SealedArm })
+            .Where(k => k.TrialId == trialId && k.SiteId == siteId && k.State == KitState.AtSite && k.ExpiresOn > usableAfter)
+            .Select(k => new { k.Id, k.SealedArm, k.ExpiresOn })
             .ToListAsync(cancellationToken);
         var arms = await sealer.OpenArmsAsync(trialId, GenerateRandomizationList.KitArm, stock.Select(k => (k.Id, k.SealedArm)), cancellationToken);
-        var candidates = arms.Where(a => a.Value == arm).Select(a => a.Key).ToList();
-
+        var candidates = stock.Where(k => arms[k.Id] == arm).ToList();
         RandomNumberGenerator.Shuffle(CollectionsMarshal.AsSpan(candidates));
-        foreach (var id in candidates)
+        foreach (var candidate in candidates.OrderBy(k => k.ExpiresOn))
         {
+            var id = candidate.Id;
             var taken = (await db.Kits.FromSql($"""SELECT * FROM "Kits" WHERE "Id" = {id} AND "State" = 'AtSite' FOR UPDATE SKIP LOCKED""").ToListAsync(cancellationToken)).SingleOrDefault();
             if (taken is not null)
             {

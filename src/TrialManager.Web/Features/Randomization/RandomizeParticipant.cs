@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using TrialManager.Domain.Supply;
 using TrialManager.Web.Authorization;
 using TrialManager.Web.Data;
 using TrialManager.Web.Features.Participants;
@@ -22,6 +23,7 @@ public sealed class RandomizeParticipant(
     Sealer sealer,
     TrialProtocols protocols,
     KitStock stock,
+    Supply.SupplyLedger ledger,
     ParticipantAccess access,
     CurrentUser me,
     TimeProvider clock,
@@ -98,7 +100,7 @@ public sealed class RandomizeParticipant(
         }
 
         var arm = await sealer.OpenArmAsync(participant.TrialId, GenerateRandomizationList.SlotArm, slot.Id, slot.SealedArm, cancellationToken);
-        var kit = await stock.TakeAsync(participant.TrialId, participant.SiteId, arm, cancellationToken);
+        var kit = await stock.TakeAsync(participant.TrialId, participant.SiteId, arm, protocol.Kits, cancellationToken);
         if (kit is null)
         {
             await transaction.RollbackAsync(cancellationToken);
@@ -113,6 +115,7 @@ public sealed class RandomizeParticipant(
         kit.State = KitState.Dispensed;
         kit.ParticipantId = participant.Id;
         kit.DispensedAt = now;
+        ledger.Record(kit, participant.SiteId, KitEventKind.Dispensed, new Supply.KitEventDetails(Reason: "Randomization", Participant: participant));
         participant.Status = ParticipantStatus.Randomized;
         participant.RandomizationNumber = number;
         participant.RandomizedAt = now;
