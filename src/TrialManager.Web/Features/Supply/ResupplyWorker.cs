@@ -1,8 +1,8 @@
 namespace TrialManager.Web.Features.Supply;
 
 /// <summary>
-/// Runs the resupply check once a day (<c>TrialManager:Supply:ResupplyCheckHours</c>, default 24), first an hour
-/// after start. Several instances may each run it: the per-trial advisory lock and the shipments already on their way
+/// Runs the resupply check once a day (<c>TrialManager:Supply:ResupplyCheckHours</c>, default 24), first one
+/// interval after start. Several instances may each run it: the per-trial advisory lock and the shipments already on their way
 /// keep a second run from proposing again.
 /// </summary>
 public sealed class ResupplyWorker(IServiceProvider services, IConfiguration configuration, ILogger<ResupplyWorker> logger) : BackgroundService
