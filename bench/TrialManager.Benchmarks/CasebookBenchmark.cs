@@ -7,6 +7,7 @@ using TrialManager.Documents;
 using TrialManager.Domain.Participants;
 using TrialManager.Domain.Protocols;
 using TrialManager.Domain.Safety;
+using TrialManager.Domain.Supply;
 using TrialManager.Web.Data;
 using TrialManager.Web.Data.Audit;
 using TrialManager.Web.Features.Documents;

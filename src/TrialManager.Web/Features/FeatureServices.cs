@@ -30,6 +30,7 @@ public static class FeatureServices
         services.AddScoped<KitStock>();
         services.AddScoped<Supply.SupplyLedger>();
         services.AddScoped<Supply.SupplyAccess>();
+        services.AddScoped<Supply.SupplyOverview>();
         services.AddScoped<Supply.ResupplyCheck>();
         services.AddHostedService<Supply.ResupplyWorker>();
         services.AddScoped<Supply.ShipShipment>();
@@ -41,6 +42,7 @@ public static class FeatureServices
         services.AddScoped<Supply.RecordDestruction>();
         services.AddScoped<Supply.WitnessDestruction>();
         services.AddScoped<Supply.CancelDestruction>();
+        services.AddScoped<Supply.AccountabilityLogPdf>();
         services.AddScoped<GenerateRandomizationList>();
         services.AddScoped<RandomizeParticipant>();
         services.AddScoped<DispenseKit>();

@@ -31,6 +31,9 @@ public static class DocumentEndpoints
         endpoints.MapGet("/trials/{Code}/dsmb/open.pdf",
                 (string code, Dsmb.OpenReport report, CancellationToken cancellationToken) => report.DownloadAsync(code, cancellationToken))
             .RequireAuthorization(Policies.PooledReports);
+        endpoints.MapGet("/trials/{Code}/sites/{SiteCode}/accountability.pdf",
+                (string code, string siteCode, Supply.AccountabilityLogPdf log, CancellationToken cancellationToken) => log.DownloadAsync(code, siteCode, cancellationToken))
+            .RequireAuthorization(Policies.Accountability);
         return endpoints;
     }
 }
