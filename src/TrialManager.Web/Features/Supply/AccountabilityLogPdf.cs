@@ -66,14 +66,7 @@ public sealed class AccountabilityLogPdf(TrialDbContext db, SupplyAccess access,
         var unitsPerKit = site.Protocol.Kits.UnitsPerKit;
         var reconciliation = await ledger.ReconcileAsync(site.TrialId, site.SiteId, unitsPerKit, cancellationToken);
 
-        // The running balance: the site's log replayed one line at a time through the domain ledger's rules.
-        var replay = new KitLedger(unitsPerKit);
-        var lines = new List<AccountabilityLogLine>(reconciliation.Entries.Count);
-        foreach (var entry in reconciliation.Entries)
-        {
-            var result = replay.Apply(SupplyLedger.ToEvent(entry));
-            lines.Add(new AccountabilityLogLine(entry, replay.UnitsOnSite, result.IsAccepted ? null : result.Message));
-        }
+        var lines = SupplyLedger.Running(unitsPerKit, reconciliation.Entries).Select(l => new AccountabilityLogLine(l.Entry, l.UnitsOnSiteAfter, l.Refusal)).ToList();
 
         var lots = await db.KitLots.AsNoTracking().Where(l => l.TrialId == site.TrialId).ToDictionaryAsync(l => l.Id, l => l.Number, cancellationToken);
         var kits = await db.Kits.AsNoTracking()

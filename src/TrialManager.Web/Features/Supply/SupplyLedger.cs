@@ -61,6 +61,23 @@ public sealed class SupplyLedger(TrialDbContext db, TimeProvider clock)
     public static KitLedger Replay(int unitsPerKit, IEnumerable<KitLedgerEntry> entries) =>
         KitLedger.Replay(unitsPerKit, entries.Select(ToEvent));
 
+    /// <summary>
+    /// The log line by line with the units in the site's custody after each, replayed through the domain ledger's
+    /// rules; a line those rules refuse carries the reason.
+    /// </summary>
+    public static List<(KitLedgerEntry Entry, int UnitsOnSiteAfter, string? Refusal)> Running(int unitsPerKit, IEnumerable<KitLedgerEntry> entries)
+    {
+        var replay = new KitLedger(unitsPerKit);
+        var lines = new List<(KitLedgerEntry, int, string?)>();
+        foreach (var entry in entries)
+        {
+            var result = replay.Apply(ToEvent(entry));
+            lines.Add((entry, replay.UnitsOnSite, result.IsAccepted ? null : result.Message));
+        }
+
+        return lines;
+    }
+
     public static KitEvent ToEvent(KitLedgerEntry e) => e.Kind switch
     {
         KitEventKind.Shipped => new KitShipped(e.KitCode),

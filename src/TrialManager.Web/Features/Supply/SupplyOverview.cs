@@ -189,13 +189,7 @@ public sealed class SupplyOverview(TrialDbContext db, SupplyAccess access, Curre
             })
             .ToListAsync(cancellationToken);
 
-        var lines = new List<LedgerLine>();
-        var replay = new KitLedger(site.Protocol.Kits.UnitsPerKit);
-        foreach (var entry in reconciliation.Entries)
-        {
-            var accepted = replay.Apply(SupplyLedger.ToEvent(entry)).IsAccepted;
-            lines.Add(new LedgerLine(entry, replay.UnitsOnSite, !accepted));
-        }
+        var lines = SupplyLedger.Running(site.Protocol.Kits.UnitsPerKit, reconciliation.Entries).Select(l => new LedgerLine(l.Entry, l.UnitsOnSiteAfter, l.Refusal is not null)).ToList();
 
         var destructions = await db.KitDestructions.AsNoTracking().Include(d => d.Kits)
             .Where(d => d.TrialId == site.TrialId && d.SiteId == site.SiteId)
