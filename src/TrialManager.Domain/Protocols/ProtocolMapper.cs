@@ -45,9 +45,9 @@ internal sealed partial class ProtocolMapper(ErrorSink errors, Func<string, bool
         var dosing = MapDosing(map, visits);
         var eligibility = MapEligibility(map, forms, visits, choiceSets);
         var randomization = MapRandomization(map, arms, eligibility, forms, visits);
-        var kits = MapKits(map, visits, dosing);
+        var kits = MapKits(map, visits, dosing, arms);
         var depots = MapDepots(map);
-        var sites = MapSites(map, depots, kits);
+        var sites = MapSites(map, depots, kits, arms);
         var safety = MapSafety(map);
         var blinding = MapBlindingAssessment(map, visits, arms);
 
@@ -117,7 +117,7 @@ internal sealed partial class ProtocolMapper(ErrorSink errors, Func<string, bool
         return errors.Count == before ? depots : null;
     }
 
-    private List<Site>? MapSites(YamlMap root, List<Depot>? depots, KitDefinition? kits)
+    private List<Site>? MapSites(YamlMap root, List<Depot>? depots, KitDefinition? kits, List<Arm>? arms)
     {
         var before = errors.Count;
         var sites = new List<Site>();
@@ -138,7 +138,7 @@ internal sealed partial class ProtocolMapper(ErrorSink errors, Func<string, bool
             var minimum = item.Integer("resupply_min", 0, 10_000, required: false);
             var maximum = item.Integer("resupply_max", 1, 10_000, required: false);
             var site = new Site(code ?? "", item.Text("name") ?? "", country ?? "", timeZone ?? "", depot ?? (depots is [var first, ..] ? first.Code : null), minimum, maximum);
-            CheckResupplyLevels(item, site, kits);
+            CheckResupplyLevels(item, site, kits, arms);
             sites.Add(site);
         }
 
@@ -164,9 +164,9 @@ internal sealed partial class ProtocolMapper(ErrorSink errors, Func<string, bool
     }
 
     /// <summary>A site's own resupply levels must make sense on their own and against the initial stock every site gets.</summary>
-    private static void CheckResupplyLevels(YamlMap item, Site site, KitDefinition? kits)
+    private static void CheckResupplyLevels(YamlMap item, Site site, KitDefinition? kits, List<Arm>? arms)
     {
-        if (kits is null || (site.ResupplyMinimum is null && site.ResupplyMaximum is null))
+        if (kits is null || arms is null || (site.ResupplyMinimum is null && site.ResupplyMaximum is null))
         {
             return;
         }
@@ -177,13 +177,23 @@ internal sealed partial class ProtocolMapper(ErrorSink errors, Func<string, bool
         {
             item.Error(site.ResupplyMaximum is null ? "resupply_min" : "resupply_max", $"Site {site.Code}: resupply_max ({maximum}) is below resupply_min ({minimum}); the level to restock to must be at least the level that triggers restocking.");
         }
-        else if (kits.InitialStockPerSite < minimum)
+        else if (InitialSets(kits.InitialStockPerSite, arms) < minimum)
         {
-            item.Error("resupply_min", $"Site {site.Code}: resupply_min ({minimum}) is above initial_stock_per_site ({kits.InitialStockPerSite}); the site would need resupply before its first participant.");
+            item.Error("resupply_min", $"Site {site.Code}: resupply_min ({minimum} kits per unit of ratio) is above the initial stock (initial_stock_per_site {kits.InitialStockPerSite} = {InitialSets(kits.InitialStockPerSite, arms)} per unit of ratio); the site would need resupply before its first participant.");
         }
     }
 
-    private KitDefinition? MapKits(YamlMap root, IReadOnlyList<Visit>? visits, DosingRegimen? dosing)
+    /// <summary>
+    /// Initial stock counts kits of every arm together, rounded up to whole kit sets; the resupply levels count kits per
+    /// arm per unit of its ratio. This puts the first in the second's unit.
+    /// </summary>
+    private static int InitialSets(int initialStock, List<Arm> arms)
+    {
+        var ratioSum = Math.Max(1, arms.Sum(a => a.Ratio));
+        return (initialStock + ratioSum - 1) / ratioSum;
+    }
+
+    private KitDefinition? MapKits(YamlMap root, IReadOnlyList<Visit>? visits, DosingRegimen? dosing, List<Arm>? arms)
     {
         var before = errors.Count;
         var map = root.Map("kits", KitKeys);
@@ -217,9 +227,9 @@ internal sealed partial class ProtocolMapper(ErrorSink errors, Func<string, bool
             map.Error("resupply_max", $"resupply_max ({resupplyMax}) is below resupply_min ({resupplyMin}); the level to restock to must be at least the level that triggers restocking.");
         }
 
-        if (initial < resupplyMin)
+        if (initial is { } stock && arms is not null && InitialSets(stock, arms) < resupplyMin)
         {
-            map.Error("initial_stock_per_site", $"initial_stock_per_site ({initial}) is below resupply_min ({resupplyMin}); a new site would need resupply before its first participant.");
+            map.Error("initial_stock_per_site", $"initial_stock_per_site ({stock} kits, {InitialSets(stock, arms)} of each arm per unit of ratio) is below resupply_min ({resupplyMin} per arm per unit of ratio); a new site would need resupply before its first participant.");
         }
 
         if (doses is not null && visits is not null && dosing is not null)

@@ -11,6 +11,16 @@ public class TrialRolesTests
         Assert.DoesNotContain(TrialRoles.DataManager, TrialRoles.Unblinded);
         Assert.DoesNotContain(TrialRoles.SiteCoordinator, TrialRoles.Unblinded);
         Assert.DoesNotContain(TrialRoles.Investigator, TrialRoles.Unblinded);
+        Assert.DoesNotContain(TrialRoles.DepotManager, TrialRoles.Unblinded);
+    }
+
+    [Fact]
+    public void The_depot_manager_works_across_sites_without_a_second_factor()
+    {
+        Assert.True(TrialRoles.IsKnown(TrialRoles.DepotManager));
+        Assert.DoesNotContain(TrialRoles.DepotManager, TrialRoles.SiteScoped);
+        Assert.DoesNotContain(TrialRoles.DepotManager, TrialRoles.RequireTwoFactor);
+        Assert.Equal("Depot manager", TrialRoles.DisplayName(TrialRoles.DepotManager));
     }
 
     [Fact]
@@ -22,6 +32,6 @@ public class TrialRolesTests
         }
 
         Assert.False(TrialRoles.IsKnown("administrator"));
-        Assert.Equal(6, TrialRoles.All.Count);
+        Assert.Equal(7, TrialRoles.All.Count);
     }
 }

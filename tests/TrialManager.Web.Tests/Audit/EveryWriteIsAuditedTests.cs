@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using TrialManager.Domain.Safety;
+using TrialManager.Domain.Supply;
 using TrialManager.Web.Data;
 using TrialManager.Web.Data.Audit;
 using TrialManager.Web.Tests.Account;
@@ -149,6 +150,55 @@ public class EveryWriteIsAuditedTests(TrialApp app) : IClassFixture<TrialApp>
                 });
             },
             o => Set(o, (Dispensing d) => d.VisitCode = "W6", nameof(Dispensing.VisitCode))),
+        [typeof(Depot)] = new(
+            (db, _) => Add(db, new Depot { Code = $"AUDD{Next()}", Name = "Audit Test Depot", Country = "NL", TimeZone = "Europe/Amsterdam" }),
+            o => Set(o, (Depot d) => d.Name = "Audit Test Depot renamed", nameof(Depot.Name))),
+        [typeof(KitLot)] = new(
+            (db, p) => Add(db, new KitLot { TrialId = p.TrialId, Number = $"AUD-L{Next():D4}", ExpiresOn = new DateOnly(2030, 1, 1), KitCount = 4, CreatedAt = DateTimeOffset.UtcNow, CreatedByName = "Test" }),
+            o => Set(o, (KitLot l) => l.KitCount = 6, nameof(KitLot.KitCount))),
+        [typeof(Shipment)] = new(
+            (db, p) => Add(db, NewShipment(p)),
+            o => Set(o, (Shipment s) => s.Status = ShipmentStatus.Shipped, nameof(Shipment.Status))),
+        [typeof(ShipmentKit)] = new(
+            async (db, p) =>
+            {
+                var shipment = await SaveAsync(db, NewShipment(p));
+                var kit = await SaveAsync(db, NewKit(p));
+                return await Add(db, new ShipmentKit { ShipmentId = shipment.Id, KitId = kit.Id, KitCode = kit.Code, Position = 1, TrialId = p.TrialId, SiteId = p.SiteId });
+            },
+            o => Set(o, (ShipmentKit k) => k.Position = 2, nameof(ShipmentKit.Position))),
+        [typeof(KitLedgerEntry)] = new(
+            async (db, p) =>
+            {
+                var kit = await SaveAsync(db, NewKit(p));
+                return await Add(db, new KitLedgerEntry
+                {
+                    TrialId = p.TrialId,
+                    SiteId = p.SiteId,
+                    KitId = kit.Id,
+                    KitCode = kit.Code,
+                    Kind = KitEventKind.Received,
+                    Units = 4,
+                    Reason = "Test",
+                    At = DateTimeOffset.UtcNow,
+                    ByUserId = "u",
+                    ByName = "Test",
+                });
+            },
+            // The accountability log is append-only: a trigger refuses to change or remove a line.
+            o => Set(o, (KitLedgerEntry e) => e.Units = 3, nameof(KitLedgerEntry.Units)),
+            Final: true),
+        [typeof(KitDestruction)] = new(
+            (db, p) => Add(db, NewDestruction(p)),
+            o => Set(o, (KitDestruction d) => d.Note = "Corrected note", nameof(KitDestruction.Note))),
+        [typeof(KitDestructionKit)] = new(
+            async (db, p) =>
+            {
+                var destruction = await SaveAsync(db, NewDestruction(p));
+                var kit = await SaveAsync(db, NewKit(p));
+                return await Add(db, new KitDestructionKit { DestructionId = destruction.Id, KitId = kit.Id, KitCode = kit.Code, Units = 4, TrialId = p.TrialId, SiteId = p.SiteId });
+            },
+            o => Set(o, (KitDestructionKit k) => k.Units = 3, nameof(KitDestructionKit.Units))),
         [typeof(TrialCounter)] = new(
             (db, p) => Add(db, new TrialCounter { TrialId = p.TrialId, Name = $"audit-test-{Next()}", Value = 1 }),
             o => Set(o, (TrialCounter c) => c.Value = 2, nameof(TrialCounter.Value))),
@@ -596,6 +646,31 @@ public class EveryWriteIsAuditedTests(TrialApp app) : IClassFixture<TrialApp>
         SiteId = p.SiteId,
         State = KitState.AtSite,
         ExpiresOn = new DateOnly(2030, 1, 1),
+        Units = 4,
+    };
+
+    private static Shipment NewShipment(Parents p) => new()
+    {
+        TrialId = p.TrialId,
+        SiteId = p.SiteId,
+        Number = 1000 + Next(),
+        Status = ShipmentStatus.Requested,
+        Reason = ShipmentReason.Manual,
+        KitCount = 1,
+        RequestedAt = DateTimeOffset.UtcNow,
+        RequestedByName = "Test",
+    };
+
+    private static KitDestruction NewDestruction(Parents p) => new()
+    {
+        TrialId = p.TrialId,
+        SiteId = p.SiteId,
+        Status = DestructionStatus.AwaitingWitness,
+        Method = "Incineration",
+        Note = "Test",
+        RecordedAt = DateTimeOffset.UtcNow,
+        RecordedByUserId = "u",
+        RecordedByName = "Test",
     };
 
     private static Participant NewParticipant(Parents p) => new()

@@ -1,8 +1,12 @@
 using System.Net;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using TrialManager.Domain.Access;
+using TrialManager.Domain.Supply;
+using TrialManager.Web.Features.Supply;
 using TrialManager.Web.Tests.Account;
 using TrialManager.Web.Tests.Infrastructure;
+using TrialManager.Web.Tests.Safety;
 
 namespace TrialManager.Web.Tests.Authorization;
 
@@ -21,6 +25,7 @@ public class AuthorizationMatrixTests(TrialApp app) : IClassFixture<TrialApp>
         [TrialRoles.DsmbMember] = "dsmb",
         [TrialRoles.DataManager] = "datamanager",
         [TrialRoles.Administrator] = "admin",
+        [TrialRoles.DepotManager] = "depot",
     };
 
     public static TheoryData<string> Audiences => [.. AuthorizationMatrix.Audiences];
@@ -108,13 +113,27 @@ public class AuthorizationMatrixTests(TrialApp app) : IClassFixture<TrialApp>
     }
 
     [Fact]
-    public void The_matrix_reader_refuses_a_cell_that_is_neither_allow_nor_deny()
+    public void The_matrix_reader_refuses_a_table_without_a_column_for_a_role()
     {
         string[] table =
         [
             "| Route | Methods | Anonymous | SiteCoordinator | Investigator | SafetyOfficer | DsmbMember | DataManager | Administrator |",
             "|---|---|---|---|---|---|---|---|---|",
-            "| `/x` | GET | deny | allow | allow | allow | maybe | allow | allow |",
+            "| `/x` | GET | deny | allow | allow | allow | allow | allow | allow |",
+        ];
+
+        var error = Assert.Throws<InvalidOperationException>(() => AuthorizationMatrix.Parse(table));
+        Assert.Contains("no column for DepotManager", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_matrix_reader_refuses_a_cell_that_is_neither_allow_nor_deny()
+    {
+        string[] table =
+        [
+            "| Route | Methods | Anonymous | SiteCoordinator | Investigator | SafetyOfficer | DsmbMember | DataManager | Administrator | DepotManager |",
+            "|---|---|---|---|---|---|---|---|---|---|",
+            "| `/x` | GET | deny | allow | allow | allow | maybe | allow | allow | deny |",
         ];
 
         var error = Assert.Throws<InvalidOperationException>(() => AuthorizationMatrix.Parse(table));
@@ -128,6 +147,7 @@ public class AuthorizationMatrixTests(TrialApp app) : IClassFixture<TrialApp>
     public static async Task<RouteValues> RouteValuesAsync(TrialApp app)
     {
         var trialCode = await app.WithDbAsync(db => db.Trials.OrderBy(t => t.CreatedAt).Select(t => t.Code).FirstAsync());
+        var supply = await SupplyValuesAsync(app);
         return new(new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["SiteId"] = (await app.SiteIdAsync("LON")).ToString(),
@@ -142,7 +162,60 @@ public class AuthorizationMatrixTests(TrialApp app) : IClassFixture<TrialApp>
             ["/trials/{Code}/dsmb/open|Code"] = trialCode,
             ["/trials/{Code}/dsmb/closed.pdf|Code"] = trialCode,
             ["/trials/{Code}/dsmb/open.pdf|Code"] = trialCode,
+            ["/trials/{Code}/supply|Code"] = SupplyTrialCode,
+            ["/trials/{Code}/lots/new|Code"] = SupplyTrialCode,
+            ["/trials/{Code}/sites/{SiteCode}/accountability|Code"] = SupplyTrialCode,
+            ["/trials/{Code}/sites/{SiteCode}/accountability.pdf|Code"] = SupplyTrialCode,
+            ["SiteCode"] = "LON",
+            ["ShipmentId"] = supply.ShipmentId.ToString(),
+            ["DestructionId"] = supply.DestructionId.ToString(),
+            ["KitCode"] = supply.KitCode,
         });
+    }
+
+    /// <summary>The trial the drug supply pages are checked on: the demo protocol with its list and kits generated.</summary>
+    public const string SupplyTrialCode = "MATRIX-SUPPLY";
+
+    /// <summary>London's initial shipment, a destruction recorded at London (awaiting its witness), and a kit on London's shelf.</summary>
+    public sealed record SupplyValues(Guid ShipmentId, Guid DestructionId, string KitCode);
+
+    private static readonly SemaphoreSlim SupplyOnce = new(1, 1);
+
+    /// <summary>
+    /// Makes (once per app) <see cref="SupplyTrialCode"/> through the real operations: the list and kits generated (so
+    /// each site has its initial shipment), one London kit quarantined and put forward for destruction by the London
+    /// coordinator; then reads the ids the pages need.
+    /// </summary>
+    public static async Task<SupplyValues> SupplyValuesAsync(TrialApp app)
+    {
+        await SupplyOnce.WaitAsync();
+        try
+        {
+            var london = await app.SiteIdAsync("LON");
+            var trialId = await app.WithDbAsync(db => db.Trials.Where(t => t.Code == SupplyTrialCode).Select(t => (Guid?)t.Id).SingleOrDefaultAsync());
+            if (trialId is null)
+            {
+                var trial = await RandomizationTrial.CreateAsync(app, SupplyTrialCode, kitsPerSite: 8, slotsPerStratum: 8);
+                trialId = trial.TrialId;
+                var code = await app.WithDbAsync(db => db.Kits.Where(k => k.TrialId == trial.TrialId && k.SiteId == london && k.State == KitState.AtSite)
+                    .OrderBy(k => k.Code).Select(k => k.Code).FirstAsync());
+                var quarantined = await app.AsUserAsync("coordinator", s => s.GetRequiredService<RecordSiteKitEvent>()
+                    .ExecuteAsync(trial.TrialId, london, code, SiteKitAction.Quarantine, "Carton crushed on the shelf."));
+                Assert.True(quarantined.Succeeded, SafetyScenario.Describe(quarantined));
+                var recorded = await app.AsUserAsync("coordinator", s => s.GetRequiredService<RecordDestruction>()
+                    .ExecuteAsync(trial.TrialId, london, [code], "Incineration by licensed contractor", "", app.Account("coordinator").Password));
+                Assert.True(recorded.Succeeded, SafetyScenario.Describe(recorded.Outcome));
+            }
+
+            return await app.WithDbAsync(async db => new SupplyValues(
+                await db.Shipments.Where(s => s.TrialId == trialId && s.SiteId == london).OrderBy(s => s.Number).Select(s => s.Id).FirstAsync(),
+                await db.KitDestructions.Where(d => d.TrialId == trialId && d.SiteId == london).Select(d => d.Id).FirstAsync(),
+                await db.Kits.Where(k => k.TrialId == trialId && k.SiteId == london && k.State == KitState.AtSite).OrderBy(k => k.Code).Select(k => k.Code).FirstAsync()));
+        }
+        finally
+        {
+            SupplyOnce.Release();
+        }
     }
 
     private static bool SameMethods(string written, IReadOnlyList<string> served) =>

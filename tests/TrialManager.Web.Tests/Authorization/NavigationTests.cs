@@ -9,16 +9,19 @@ public class NavigationTests(TrialApp app) : IClassFixture<TrialApp>
 {
     private static readonly string[] Everyone = ["/", "/trials", "/sites", "/Account/Manage"];
     private static readonly string[] ParticipantRecords = [.. Everyone, "/worklist", "/participants", "/adverse-events", "/audit"];
+    private static readonly string[] SiteStaff = [.. ParticipantRecords, "/supply"];
 
     public static TheoryData<string, string[]> ExpectedLinks => new()
     {
-        { "coordinator", ParticipantRecords },
-        { "investigator", ParticipantRecords },
+        { "coordinator", SiteStaff },
+        { "investigator", SiteStaff },
         { "safety", [.. ParticipantRecords, "/safety", "/vault", "/dsmb"] },
         { "dsmb", [.. Everyone, "/dsmb"] },
-        { "datamanager", [.. ParticipantRecords, "/dsmb"] },
-        { "coordinator.bos", ParticipantRecords },
+        { "datamanager", [.. ParticipantRecords, "/supply", "/dsmb"] },
+        { "coordinator.bos", SiteStaff },
+        { "investigator.bos", SiteStaff },
         { "admin", [.. Everyone, "/admin/users", "/admin/protocols", "/audit", "/dsmb"] },
+        { "depot", [.. Everyone, "/supply"] },
     };
 
     [Theory]

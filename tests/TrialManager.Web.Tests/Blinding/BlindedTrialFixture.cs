@@ -1,9 +1,12 @@
 using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using TrialManager.Domain.Supply;
+using TrialManager.Web.Data;
 using TrialManager.Web.Features.Participants;
 using TrialManager.Web.Features.Randomization;
 using TrialManager.Web.Features.Safety;
+using TrialManager.Web.Features.Supply;
 using TrialManager.Web.Tests.Infrastructure;
 using TrialManager.Web.Tests.Safety;
 
@@ -92,6 +95,8 @@ public sealed class BlindedTrialFixture : IAsyncLifetime
         App.Clock.Advance(TimeSpan.FromDays(17));
         await monitor.RunOnceAsync();
 
+        await SupplyAsync();
+
         Rules = await BlindingCrawl.RulesAsync(App);
         KnownValues["ParticipantId"] = Boston[0].ToString();
         KnownValues["EventId"] = serious.Id.ToString();
@@ -101,7 +106,64 @@ public sealed class BlindedTrialFixture : IAsyncLifetime
         KnownValues["FormCode"] = "ADHERENCE";
         var adminEmail = App.Account("admin").Email;
         KnownValues["UserId"] = await App.WithDbAsync(db => db.Users.Where(u => u.Email == adminEmail).Select(u => u.Id).SingleAsync());
+        KnownValues["SiteCode"] = "BOS";
+        KnownValues["ShipmentId"] = BostonShipment.ToString();
+        KnownValues["DestructionId"] = BostonDestruction.ToString();
+        KnownValues["KitCode"] = BostonKit;
         SetupTime = clock.Elapsed;
+    }
+
+    /// <summary>Boston's initial shipment, its destruction awaiting a witness, and one of its kits: for London staff to try.</summary>
+    public Guid BostonShipment { get; private set; }
+
+    public Guid BostonDestruction { get; private set; }
+
+    public string BostonKit { get; private set; } = "";
+
+    /// <summary>
+    /// Drug supply in motion, through the real operations: at London eight shelf kits quarantined, two of them destroyed
+    /// (recorded by the coordinator, witnessed by the investigator), which leaves too little stock, so the resupply check
+    /// proposes a shipment and the depot sends it; at Boston one kit awaits its destruction's witness; and the depot
+    /// registers a second lot.
+    /// </summary>
+    private async Task SupplyAsync()
+    {
+        var london = await App.SiteIdAsync("LON");
+        var boston = await App.SiteIdAsync("BOS");
+        var shelf = await App.WithDbAsync(db => db.Kits.Where(k => k.TrialId == Trial.TrialId && k.State == KitState.AtSite)
+            .OrderBy(k => k.Code).Select(k => new { k.Code, SiteId = k.SiteId!.Value }).ToListAsync());
+        var londonKits = shelf.Where(k => k.SiteId == london).Select(k => k.Code).Take(8).ToList();
+        foreach (var code in londonKits)
+        {
+            var held = await App.AsUserAsync("coordinator", s => s.GetRequiredService<RecordSiteKitEvent>().ExecuteAsync(Trial.TrialId, london, code, SiteKitAction.Quarantine, "Cartons wet after a leak in the pharmacy store."));
+            Assert.True(held.Succeeded, SafetyScenario.Describe(held));
+        }
+
+        var destroyed = await App.AsUserAsync("coordinator", s => s.GetRequiredService<RecordDestruction>()
+            .ExecuteAsync(Trial.TrialId, london, londonKits[..2], "Incineration by licensed contractor", "Water damage.", App.Account("coordinator").Password));
+        Assert.True(destroyed.Succeeded, SafetyScenario.Describe(destroyed.Outcome));
+        var witnessed = await App.AsUserAsync("investigator", s => s.GetRequiredService<WitnessDestruction>().ExecuteAsync(destroyed.Value, App.Account("investigator").Password));
+        Assert.True(witnessed.Succeeded, SafetyScenario.Describe(witnessed));
+
+        BostonKit = shelf.First(k => k.SiteId == boston).Code;
+        var bostonHeld = await App.AsUserAsync("coordinator.bos", s => s.GetRequiredService<RecordSiteKitEvent>().ExecuteAsync(Trial.TrialId, boston, BostonKit, SiteKitAction.Quarantine, "Label unreadable."));
+        Assert.True(bostonHeld.Succeeded, SafetyScenario.Describe(bostonHeld));
+        var bostonDestruction = await App.AsUserAsync("coordinator.bos", s => s.GetRequiredService<RecordDestruction>()
+            .ExecuteAsync(Trial.TrialId, boston, [BostonKit], "Denaturing kit", "", App.Account("coordinator.bos").Password));
+        Assert.True(bostonDestruction.Succeeded, SafetyScenario.Describe(bostonDestruction.Outcome));
+        BostonDestruction = bostonDestruction.Value;
+        BostonShipment = await App.WithDbAsync(db => db.Shipments.Where(s => s.TrialId == Trial.TrialId && s.SiteId == boston && s.Number == 0).Select(s => s.Id).SingleAsync());
+
+        var resupply = await App.AsUserAsync("depot", s => s.GetRequiredService<ResupplyCheck>().RunAsync());
+        Assert.True(resupply.ShipmentsProposed >= 1, $"The resupply check proposed nothing: {string.Join("; ", resupply.Shortfalls)}");
+        var proposed = await App.WithDbAsync(db => db.Shipments.Where(s => s.TrialId == Trial.TrialId && s.SiteId == london && s.Status == ShipmentStatus.Requested).Select(s => s.Id).FirstAsync());
+        var shipped = await App.AsUserAsync("depot", s => s.GetRequiredService<ShipShipment>().ExecuteAsync(proposed, "Cold chain couriers", "CC-CRAWL-0001"));
+        Assert.True(shipped.Succeeded, SafetyScenario.Describe(shipped));
+
+        var depotId = await App.WithDbAsync(db => db.TrialSites.Where(l => l.TrialId == Trial.TrialId && l.SiteId == london).Select(l => l.DepotId).SingleAsync());
+        var expires = DateOnly.FromDateTime(App.Clock.GetUtcNow().UtcDateTime).AddDays(400).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var lot = await App.AsUserAsync("depot", s => s.GetRequiredService<RegisterLot>().ExecuteAsync(Trial.TrialId, depotId, TrialCode + "-L002", expires, "2"));
+        Assert.True(lot.Succeeded, SafetyScenario.Describe(lot.Outcome));
     }
 
     public async Task DisposeAsync() => await App.DisposeAsync();

@@ -117,7 +117,7 @@ public sealed class LeakCrawler(HttpClient client, LeakRules rules, CrawlLimits?
 
     /// <param name="starts">Where to begin ("/" has the navigation).</param>
     /// <param name="routes">The app's routes to try directly once links run out (null: links only).</param>
-    /// <param name="knownValues">Route parameter values to try besides those seen while crawling (e.g. another site's participant).</param>
+    /// <param name="knownValues">Route parameter values to try besides those seen while crawling (e.g. another site's participant), by parameter name or by "pattern|name" for one route.</param>
     public async Task<CrawlReport> CrawlAsync(IEnumerable<string> starts, IReadOnlyList<AppRoute>? routes = null, IReadOnlyDictionary<string, string>? knownValues = null)
     {
         var clock = Stopwatch.StartNew();
@@ -363,7 +363,8 @@ public sealed class LeakCrawler(HttpClient client, LeakRules rules, CrawlLimits?
         foreach (var route in gets)
         {
             var fromCrawl = Fill(route, (pattern, name) => (seenValues.GetValueOrDefault($"{pattern}|{name}") ?? []).Concat(seenValues.GetValueOrDefault(name) ?? []));
-            var fromTest = Fill(route, (_, name) => knownValues.TryGetValue(name, out var v) ? [v] : []);
+            var fromTest = Fill(route, (pattern, name) =>
+                knownValues.TryGetValue($"{pattern}|{name}", out var specific) ? [specific] : knownValues.TryGetValue(name, out var v) ? [v] : []);
             if (fromCrawl is null && fromTest is null)
             {
                 _report.RoutesNotTried.Add(route.Pattern);
@@ -534,13 +535,19 @@ public sealed class LeakCrawler(HttpClient client, LeakRules rules, CrawlLimits?
         return _pending[best].Dequeue();
     }
 
-    /// <summary>"/participants/0b9…/visits/W3/forms/DEP9" → "/participants/{id}/visits/W3/forms/DEP9"; numbers → "{n}".</summary>
+    /// <summary>
+    /// "/participants/0b9…/visits/W3/forms/DEP9" → "/participants/{id}/visits/W3/forms/DEP9"; numbers → "{n}"; kit codes
+    /// ("/kits/7QH-4MX") → "{kit}".
+    /// </summary>
     public static string Shape(string path) => string.Join('/', path.Split('/').Select(s =>
-        Guid.TryParse(s, out _) ? "{id}" : s.Length > 0 && s.All(char.IsAsciiDigit) ? "{n}" : s));
+        Guid.TryParse(s, out _) ? "{id}" : s.Length > 0 && s.All(char.IsAsciiDigit) ? "{n}" : KitCodeSegment.IsMatch(s) ? "{kit}" : s));
 
-    /// <summary>One entity's own page: a single id, last ("/participants/{id}", "/admin/users/{id}").</summary>
+    private static readonly Regex KitCodeSegment = new("^[23456789A-HJKMNP-Z]{3}-?[23456789A-HJKMNP-Z]{3}$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+
+    /// <summary>One entity's own page: a single id, last ("/participants/{id}", "/admin/users/{id}", "/kits/{kit}").</summary>
     private static bool IsEntityShape(string shape) =>
-        shape.EndsWith("/{id}", StringComparison.Ordinal) && shape.IndexOf('{', StringComparison.Ordinal) == shape.Length - 4;
+        (shape.EndsWith("/{id}", StringComparison.Ordinal) && shape.IndexOf('{', StringComparison.Ordinal) == shape.Length - 4)
+        || (shape.EndsWith("/{kit}", StringComparison.Ordinal) && shape.IndexOf('{', StringComparison.Ordinal) == shape.Length - 5);
 
     private static string? Resolve(Uri baseUri, string? href)
     {

@@ -32,14 +32,14 @@ public sealed class LeakRules
 
     /// <summary>
     /// Counts or mappings by arm: "31 per arm", "counts by arm", "per-arm totals", "ArmCounts", "Arm A", "allocation
-    /// ratio", "kit to arm". Bare "by arm" is left alone, as is a denial ("no count by arm"): pages may say what they
-    /// do not show.
+    /// ratio", "kit to arm", and drug supply's versions: "stock per arm", "kits by arm", "per-arm stock", "StockByArm".
+    /// Bare "by arm" is left alone, as is a denial ("no count by arm"): pages may say what they do not show.
     /// </summary>
     private static readonly Regex[] PerArm =
     [
         new(@"\b\d+\s+(participants?\s+|kits?\s+)?(per|by|in\s+each|for\s+each)\s+(treatment\s+)?arm\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant),
-        new(@"(?<!\bno\s)\b(counts?|totals?|numbers?|tall(y|ies)|balance)\s+(per|by|for\s+each|in\s+each)\s+(treatment\s+)?arms?\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant),
-        new(@"(?<!\bno\s)\b(per|by)[\s-]arm\s+(counts?|totals?|numbers?|balance)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant),
+        new(@"(?<!\bno\s)\b(counts?|totals?|numbers?|tall(y|ies)|balance|stocks?|levels?|inventory|kits?)[\s_-]*(per|by|for\s+each|in\s+each)[\s_-]*(treatment\s+)?arms?\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant),
+        new(@"(?<!\bno\s)\b(per|by)[\s-]arm\s+(counts?|totals?|numbers?|balance|stocks?|levels?|inventory)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant),
         new(@"(?<!\bno\s)\barms?[\s_-]*(counts?|totals?|balance|tall(y|ies))\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant),
         new(@"\b(treatment\s+)?arm\s+[A-D1-4]\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant),
         new(@"\b(allocation|arm)[\s_-]*ratios?\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant),

@@ -33,6 +33,11 @@ public class LeakRulesTests
     [InlineData("Arm A 31 Arm B 31", "per-arm count or mapping")]
     [InlineData("Allocation ratio 1:1", "per-arm count or mapping")]
     [InlineData("kit-to-arm list", "per-arm count or mapping")]
+    [InlineData("Stock per arm: 6 / 6", "per-arm count or mapping")]
+    [InlineData("Kits by arm at London", "per-arm count or mapping")]
+    [InlineData("per-arm stock below the minimum", "per-arm count or mapping")]
+    [InlineData("{\"StockByArm\":{}}", "per-arm count or mapping")]
+    [InlineData("Resupply levels per arm", "per-arm count or mapping")]
     public void A_leak_is_caught(string text, string rule) =>
         Assert.Contains(Rules.Check("/x", "text", text), f => f.Rule == rule);
 
@@ -44,6 +49,9 @@ public class LeakRulesTests
     [InlineData("Randomization number R0001 · kit 7QH-4MX, 2XP-9KD · BLIND-CRAWL-60")]
     [InlineData("<div class=\"d-inline-block small\" style=\"block-size: 2rem\">Blinding guess: Psilocybin / Placebo / Do not know</div>")]
     [InlineData("Seizure, grade 3, serious; blood pressure taken on the left arm")]
+    [InlineData("Kit codes, lots and counts of kits only: arms stay sealed inside the resupply service.")]
+    [InlineData("Counts are of kits, every arm together. No stock by arm is shown.")]
+    [InlineData("Kits come in sets: one set holds every arm in the trial's ratio, so a lot never leans towards an arm.")]
     [InlineData("<input name=\"__RequestVerificationToken\" type=\"hidden\" value=\"CfDJ8NzTAfUXxGpJgXgS9Ey9PKIQBXB0qZxcTLn5eKkfIEgA8M1mEJzxctlAUCOTgquXNWE6gx6xdVB4\" />")]
     public void Ordinary_wording_is_not_a_leak(string text) =>
         Assert.Empty(Rules.Check("/x", "text", text));

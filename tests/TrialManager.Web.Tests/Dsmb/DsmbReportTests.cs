@@ -3,6 +3,7 @@ using System.Net;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using TrialManager.Documents.Tests;
+using TrialManager.Domain.Supply;
 using TrialManager.Web.Authorization;
 using TrialManager.Web.Data;
 using TrialManager.Web.Features.Dsmb;
@@ -61,7 +62,7 @@ public class DsmbReportTests(TrialApp app) : IClassFixture<TrialApp>
         }
 
         var kit = await app.WithDbAsync(db => db.Dispensings.Where(d => d.ParticipantId == ids[4]).Select(d => d.KitCode).SingleAsync());
-        var replaced = await app.AsUserAsync("coordinator", s => s.GetRequiredService<DispenseKit>().ReplaceAsync(ids[4], kit, KitState.Damaged));
+        var replaced = await app.AsUserAsync("coordinator", s => s.GetRequiredService<DispenseKit>().ReplaceAsync(ids[4], kit, KitState.Damaged, unitsLeft: "7"));
         Assert.True(replaced.Succeeded, SafetyScenario.Describe(replaced.Outcome));
 
         app.Clock.Advance(TimeSpan.FromDays(8));

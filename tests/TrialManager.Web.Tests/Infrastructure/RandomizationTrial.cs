@@ -47,6 +47,8 @@ public sealed class RandomizationTrial
             .Replace("arms: [PBO]", $"arms: [{ControlCode}]", StringComparison.Ordinal)
             .Replace("initial_stock_per_site: 12", $"initial_stock_per_site: {kitsPerSite}", StringComparison.Ordinal)
             .Replace("resupply_max: 12", $"resupply_max: {kitsPerSite}", StringComparison.Ordinal)
+            // The minimum counts kits per arm; a small test stock (two arms) must still start at or above it.
+            .Replace("resupply_min: 4", $"resupply_min: {Math.Min(4, (kitsPerSite + 1) / 2)}", StringComparison.Ordinal)
             .Replace("slots_per_stratum: 60", $"slots_per_stratum: {slotsPerStratum}", StringComparison.Ordinal);
     }
 

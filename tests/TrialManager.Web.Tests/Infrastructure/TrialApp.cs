@@ -33,7 +33,7 @@ public class TrialApp : WebApplicationFactory<Program>, IAsyncLifetime
 
     public CapturedLogs Logs { get; } = new();
 
-    /// <summary>Demo accounts by the local part of their e-mail: coordinator, investigator, safety, dsmb, datamanager, admin, coordinator.bos.</summary>
+    /// <summary>Demo accounts by the local part of their e-mail: coordinator, investigator, safety, dsmb, datamanager, admin, coordinator.bos, depot, investigator.bos.</summary>
     public IReadOnlyDictionary<string, DemoCredential> Accounts { get; private set; } = new Dictionary<string, DemoCredential>();
 
     /// <summary>Extra configuration for a test class that needs it (set before the first request).</summary>

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using TrialManager.Domain.Supply;
 using TrialManager.Web.Data;
 using TrialManager.Web.Features.Participants;
 using TrialManager.Web.Features.Randomization;

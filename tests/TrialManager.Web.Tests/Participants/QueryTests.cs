@@ -51,7 +51,7 @@ public class QueryTests(TrialApp app) : IClassFixture<TrialApp>
         var closed = await manager.SubmitAsync(review, $"resolve-{query.Id:N}", ("close", "yes"));
         Assert.Contains("Closed", closed.Document.QuerySelector("[data-testid=query]")!.TextContent, StringComparison.Ordinal);
         Assert.Equal(QueryStatus.Closed, await app.WithDbAsync(db => db.DataQueries.Where(q => q.Id == query.Id).Select(q => q.Status).SingleAsync()));
-        var trail = await app.WithDbAsync(db => db.AuditTrail.Where(e => e.EntityType == nameof(DataQuery) && e.EntityId == query.Id.ToString()).Select(e => e.UserName).ToListAsync());
+        var trail = await app.WithDbAsync(db => db.AuditTrail.Where(e => e.EntityType == nameof(DataQuery) && e.EntityId == query.Id.ToString()).OrderBy(e => e.ChainSeq).Select(e => e.UserName).ToListAsync());
         Assert.Equal(["Drew Data", "Casey Coordinator", "Drew Data"], trail);
         Assert.Equal("Draft", draft.Document.QuerySelector("[data-testid=form-status]")!.TextContent.Trim());
     }

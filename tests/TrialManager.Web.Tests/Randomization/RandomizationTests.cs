@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using TrialManager.Domain.Supply;
 using TrialManager.Web.Authorization;
 using TrialManager.Web.Data;
 using TrialManager.Web.Features.Randomization;
@@ -216,7 +217,7 @@ public class RandomizationTests(TrialApp app) : IClassFixture<TrialApp>
 
         var atVisit = await app.AsUserAsync("coordinator", s => s.GetRequiredService<DispenseKit>().AtVisitAsync(id, dispensingVisit));
         var again = await app.AsUserAsync("coordinator", s => s.GetRequiredService<DispenseKit>().AtVisitAsync(id, dispensingVisit));
-        var replaced = await app.AsUserAsync("coordinator", s => s.GetRequiredService<DispenseKit>().ReplaceAsync(id, assignment.KitCode.ToLowerInvariant(), KitState.Damaged));
+        var replaced = await app.AsUserAsync("coordinator", s => s.GetRequiredService<DispenseKit>().ReplaceAsync(id, assignment.KitCode.ToLowerInvariant(), KitState.Damaged, unitsLeft: "7"));
         var wrongVisit = await app.AsUserAsync("coordinator", s => s.GetRequiredService<DispenseKit>().AtVisitAsync(id, "W1"));
 
         Assert.True(atVisit.Succeeded);

@@ -10,7 +10,7 @@ namespace TrialManager.Web.Tests.Safety;
 /// <summary>Who is told about serious events, and the clock monitor's due-soon and overdue alerts, each raised once.</summary>
 public class SafetyNotificationTests(TrialApp app) : IClassFixture<TrialApp>
 {
-    private static readonly string[] SiteStaffAndOthers = ["coordinator", "investigator", "coordinator.bos", "datamanager", "dsmb", "admin"];
+    private static readonly string[] SiteStaffAndOthers = ["coordinator", "investigator", "coordinator.bos", "investigator.bos", "datamanager", "dsmb", "admin", "depot"];
 
     private Task<List<Notification>> NotificationsAboutAsync(Guid eventId) =>
         app.WithDbAsync(db => db.Notifications.AsNoTracking().Where(n => n.Link == $"/adverse-events/{eventId}").OrderBy(n => n.CreatedAt).ToListAsync());

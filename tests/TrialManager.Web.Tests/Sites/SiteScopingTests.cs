@@ -11,10 +11,12 @@ public class SiteScopingTests(TrialApp app) : IClassFixture<TrialApp>
         { "coordinator", ["LON"] },
         { "investigator", ["LON"] },
         { "coordinator.bos", ["BOS"] },
+        { "investigator.bos", ["BOS"] },
         { "datamanager", ["BOS", "LON"] },
         { "dsmb", ["BOS", "LON"] },
         { "admin", ["BOS", "LON"] },
         { "safety", ["BOS", "LON"] },
+        { "depot", ["BOS", "LON"] },
     };
 
     [Theory]
@@ -42,6 +44,7 @@ public class SiteScopingTests(TrialApp app) : IClassFixture<TrialApp>
     [InlineData("coordinator", "BOS")]
     [InlineData("investigator", "BOS")]
     [InlineData("coordinator.bos", "LON")]
+    [InlineData("investigator.bos", "LON")]
     public async Task Another_sites_page_is_a_404_that_shows_nothing_of_that_site(string local, string otherCode)
     {
         var otherId = await app.SiteIdAsync(otherCode);
@@ -77,7 +80,7 @@ public class SiteScopingTests(TrialApp app) : IClassFixture<TrialApp>
         Assert.Equal(["Casey Coordinator", "Ines Investigator"], staff);
     }
 
-    private static string[] DemoStaffOf(string code) => code == "BOS" ? ["Bo Coordinator"] : ["Casey Coordinator", "Ines Investigator"];
+    private static string[] DemoStaffOf(string code) => code == "BOS" ? ["Bo Coordinator", "Ira Investigator"] : ["Casey Coordinator", "Ines Investigator"];
 
     private static string Normalise(string text) => string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
 

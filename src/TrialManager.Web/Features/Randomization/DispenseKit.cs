@@ -70,7 +70,7 @@ public sealed class DispenseKit(TrialDbContext db, KitStock stock, SupplyLedger 
             return new(OperationResult.Success, new Dispensed(earlier.KitCode, AlreadyDispensed: true));
         }
 
-        var kit = await stock.TakeAsync(locked.TrialId, locked.SiteId, await stock.AllocatedArmAsync(locked, cancellationToken), protocol.Kits, cancellationToken);
+        var kit = await stock.TakeAsync(locked.TrialId, locked.SiteId, await stock.AllocatedArmAsync(locked, cancellationToken), protocol, cancellationToken);
         if (kit is null)
         {
             await transaction.RollbackAsync(cancellationToken);
@@ -124,7 +124,7 @@ public sealed class DispenseKit(TrialDbContext db, KitStock stock, SupplyLedger 
         }
 
         // The same arm as the kit it replaces, which is the participant's arm.
-        var kit = await stock.TakeAsync(locked.TrialId, locked.SiteId, await stock.AllocatedArmAsync(locked, cancellationToken), protocol.Kits, cancellationToken);
+        var kit = await stock.TakeAsync(locked.TrialId, locked.SiteId, await stock.AllocatedArmAsync(locked, cancellationToken), protocol, cancellationToken);
         if (kit is null)
         {
             await transaction.RollbackAsync(cancellationToken);

@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using TrialManager.Domain.Access;
 using TrialManager.Domain.Participants;
-using TrialManager.Domain.Protocols;
 using TrialManager.Domain.Supply;
 using TrialManager.Web.Authorization;
 using TrialManager.Web.Data;
@@ -24,30 +23,40 @@ public sealed class KitStock(TrialDbContext db, Sealer sealer, Notifier notifier
         "The data manager and the safety officer have been alerted.";
 
     /// <summary>
-    /// A kit of <paramref name="arm"/> at the site, locked for this transaction: the one expiring first among those still
-    /// dispensable today in the site's calendar (the protocol's expiry margin), ties broken at random. Candidates are
-    /// opened in memory, then taken one at a time under a row lock that skips kits another transaction is taking.
-    /// Expiry dates belong to lots, and every lot holds every arm, so taking the earliest says nothing about the arm.
+    /// A kit of <paramref name="arm"/> at the site, locked for this transaction, among those still dispensable today in
+    /// the site's calendar (the protocol's expiry margin). The lot is chosen without regard to the arm: the
+    /// earliest-expiring lot that still holds a dispensable kit of every arm, so a kit's lot and expiry date say
+    /// nothing about its arm. Only when no lot holds every arm any more does it fall back to the earliest lot holding
+    /// this arm (the site is then short and the resupply check is already shipping). Within the lot the kit is random.
+    /// Candidates are taken one at a time under a row lock that skips kits another transaction is taking.
     /// </summary>
-    public async Task<Kit?> TakeAsync(Guid trialId, Guid siteId, string arm, KitDefinition kits, CancellationToken cancellationToken)
+    public async Task<Kit?> TakeAsync(Guid trialId, Guid siteId, string arm, Domain.Protocols.Protocol protocol, CancellationToken cancellationToken)
     {
         var zone = await db.Sites.Where(s => s.Id == siteId).Select(s => s.TimeZone).SingleAsync(cancellationToken);
         var today = SiteCalendar.LocalDate(clock.GetUtcNow(), TimeZoneInfo.FindSystemTimeZoneById(zone));
-        var usableAfter = today.AddDays(kits.ExpiryMarginDays);
+        var usableAfter = today.AddDays(protocol.Kits.ExpiryMarginDays);
         var stock = await db.Kits.AsNoTracking()
             .Where(k => k.TrialId == trialId && k.SiteId == siteId && k.State == KitState.AtSite && k.ExpiresOn > usableAfter)
-            .Select(k => new { k.Id, k.SealedArm, k.ExpiresOn })
+            .Select(k => new { k.Id, k.SealedArm, k.ExpiresOn, k.LotId })
             .ToListAsync(cancellationToken);
         var arms = await sealer.OpenArmsAsync(trialId, GenerateRandomizationList.KitArm, stock.Select(k => (k.Id, k.SealedArm)), cancellationToken);
-        var candidates = stock.Where(k => arms[k.Id] == arm).ToList();
-        RandomNumberGenerator.Shuffle(CollectionsMarshal.AsSpan(candidates));
-        foreach (var candidate in candidates.OrderBy(k => k.ExpiresOn))
+        var allArms = protocol.Arms.Select(a => a.Code).ToHashSet(StringComparer.Ordinal);
+        var lots = stock.GroupBy(k => (k.LotId, k.ExpiresOn))
+            .Select(g => (Lot: g.Key, Complete: allArms.SetEquals(g.Select(k => arms[k.Id])), Kits: g.Where(k => arms[k.Id] == arm).Select(k => k.Id).ToList()))
+            .Where(g => g.Kits.Count > 0)
+            .OrderByDescending(g => g.Complete).ThenBy(g => g.Lot.ExpiresOn).ThenBy(g => g.Lot.LotId)
+            .ToList();
+        foreach (var lot in lots)
         {
-            var id = candidate.Id;
-            var taken = (await db.Kits.FromSql($"""SELECT * FROM "Kits" WHERE "Id" = {id} AND "State" = 'AtSite' FOR UPDATE SKIP LOCKED""").ToListAsync(cancellationToken)).SingleOrDefault();
-            if (taken is not null)
+            var candidates = lot.Kits;
+            RandomNumberGenerator.Shuffle(CollectionsMarshal.AsSpan(candidates));
+            foreach (var id in candidates)
             {
-                return taken;
+                var taken = (await db.Kits.FromSql($"""SELECT * FROM "Kits" WHERE "Id" = {id} AND "State" = 'AtSite' FOR UPDATE SKIP LOCKED""").ToListAsync(cancellationToken)).SingleOrDefault();
+                if (taken is not null)
+                {
+                    return taken;
+                }
             }
         }
 

@@ -100,7 +100,7 @@ public sealed class RandomizeParticipant(
         }
 
         var arm = await sealer.OpenArmAsync(participant.TrialId, GenerateRandomizationList.SlotArm, slot.Id, slot.SealedArm, cancellationToken);
-        var kit = await stock.TakeAsync(participant.TrialId, participant.SiteId, arm, protocol.Kits, cancellationToken);
+        var kit = await stock.TakeAsync(participant.TrialId, participant.SiteId, arm, protocol, cancellationToken);
         if (kit is null)
         {
             await transaction.RollbackAsync(cancellationToken);

@@ -123,7 +123,7 @@ public sealed class ResupplyCheck(
                 continue;
             }
 
-            var picked = await PickAsync(trialId, site.DepotId, decision, policy, today, cancellationToken);
+            var picked = await PickAsync(trialId, site.DepotId, arms, decision, policy, today, cancellationToken);
             if (picked is null)
             {
                 shortfalls.Add($"Depot {site.DepotCode} cannot fill a resupply of {decision.ShipmentSize} kits for site {site.Code}; register a new lot at the depot.");
@@ -179,10 +179,12 @@ public sealed class ResupplyCheck(
     }
 
     /// <summary>
-    /// Depot kits for the packing list, position by position: of the arm the list names, still dispensable when they
-    /// arrive, earliest expiry first (ties at random). Null when the depot cannot fill every position.
+    /// Depot kits for the packing list, still dispensable when they arrive. Kits are taken a whole kit set at a time,
+    /// each set from one lot (the earliest-expiring lot that can still give a complete set), so every lot in a
+    /// shipment arrives with its arms in the ratio and a kit's lot says nothing about its arm. The sets' kits are then
+    /// laid out in the shuffled packing order. Null when the depot cannot fill every set.
     /// </summary>
-    private async Task<List<Kit>?> PickAsync(Guid trialId, Guid depotId, ResupplyDecision decision, ResupplyPolicy policy, DateOnly today, CancellationToken cancellationToken)
+    private async Task<List<Kit>?> PickAsync(Guid trialId, Guid depotId, IReadOnlyList<ArmRatio> arms, ResupplyDecision decision, ResupplyPolicy policy, DateOnly today, CancellationToken cancellationToken)
     {
         var arrival = today.AddDays(policy.LeadTimeDays);
         var firstUsableExpiry = arrival.AddDays(policy.ExpiryMarginDays + 1);
@@ -190,25 +192,35 @@ public sealed class ResupplyCheck(
             .Where(k => k.TrialId == trialId && k.DepotId == depotId && k.SiteId == null && k.State == KitState.AtDepot && k.ShipmentId == null && k.ExpiresOn >= firstUsableExpiry)
             .ToListAsync(cancellationToken);
         var depotArms = await sealer.OpenArmsAsync(trialId, GenerateRandomizationList.KitArm, depotKits.Select(k => (k.Id, k.SealedArm)), cancellationToken);
-        var byArm = new Dictionary<string, Queue<Kit>>(StringComparer.Ordinal);
-        foreach (var group in depotKits.GroupBy(k => depotArms[k.Id], StringComparer.Ordinal))
+        var lots = depotKits.GroupBy(k => (k.LotId, k.ExpiresOn))
+            .OrderBy(g => g.Key.ExpiresOn).ThenBy(g => g.Key.LotId)
+            .Select(g => arms.ToDictionary(a => a.Code, a => new Queue<Kit>(Shuffled(g.Where(k => depotArms[k.Id] == a.Code))), StringComparer.Ordinal))
+            .ToList();
+        var chosen = arms.ToDictionary(a => a.Code, _ => new Queue<Kit>(), StringComparer.Ordinal);
+        for (var set = 0; set < decision.KitSets; set++)
         {
-            var kits = group.ToList();
-            RandomNumberGenerator.Shuffle(CollectionsMarshal.AsSpan(kits));
-            byArm[group.Key] = new Queue<Kit>(kits.OrderBy(k => k.ExpiresOn));
-        }
-
-        var picked = new List<Kit>(decision.ShipmentSize);
-        foreach (var arm in decision.PackingOrder)
-        {
-            if (!byArm.TryGetValue(arm, out var queue) || !queue.TryDequeue(out var kit))
+            var lot = lots.FirstOrDefault(l => arms.All(a => l[a.Code].Count >= a.Ratio));
+            if (lot is null)
             {
                 return null;
             }
 
-            picked.Add(kit);
+            foreach (var arm in arms)
+            {
+                for (var i = 0; i < arm.Ratio; i++)
+                {
+                    chosen[arm.Code].Enqueue(lot[arm.Code].Dequeue());
+                }
+            }
         }
 
-        return picked;
+        return [.. decision.PackingOrder.Select(arm => chosen[arm].Dequeue())];
+    }
+
+    private static List<Kit> Shuffled(IEnumerable<Kit> kits)
+    {
+        var list = kits.ToList();
+        RandomNumberGenerator.Shuffle(CollectionsMarshal.AsSpan(list));
+        return list;
     }
 }

@@ -205,9 +205,12 @@ public sealed class ReceiveShipment(TrialDbContext db, SupplyAccess access, Supp
         var shipment = await ShipmentLock.LockAsync(db, shipmentId, cancellationToken);
         if (shipment.Status != ShipmentStatus.Shipped)
         {
-            return OperationResult.Fail("", shipment.Status is ShipmentStatus.Requested
-                ? "This shipment has not been sent yet."
-                : "This shipment has already been received; nothing was changed.");
+            return OperationResult.Fail("", shipment.Status switch
+            {
+                ShipmentStatus.Requested => "This shipment has not been sent yet.",
+                ShipmentStatus.Cancelled => "This shipment was cancelled; nothing was changed.",
+                _ => "This shipment has already been received; nothing was changed.",
+            });
         }
 
         var hold = receipt.TemperatureExcursion == true || receipt.PackagingIntact == false;
