@@ -23,6 +23,8 @@ public class RoleHomeTests(BrowserApp app, ITestOutputHelper output) : IClassFix
         ["datamanager"] = new(TrialRoles.DataManager, "Drew Data", ["BOS", "LON"], TrialRoles.DataManager),
         ["admin"] = new(TrialRoles.Administrator, "Alex Admin", ["BOS", "LON"], TrialRoles.Administrator),
         ["coordinator.bos"] = new(TrialRoles.SiteCoordinator, "Bo Coordinator", ["BOS"], "SiteCoordinator-BOS"),
+        ["investigator.bos"] = new(TrialRoles.Investigator, "Ira Investigator", ["BOS"], "Investigator-BOS"),
+        ["depot"] = new(TrialRoles.DepotManager, "Dee Depot", ["BOS", "LON"], TrialRoles.DepotManager),
     };
 
     public static TheoryData<string> DemoAccounts => [.. Expected.Keys];
