@@ -129,6 +129,10 @@ public sealed class KitLedger
         return new ReconciliationReport(balance, found.AsReadOnly());
     }
 
+    /// <summary>States from which a kit may be destroyed: never a dispensable kit (quarantine it first) or one with a participant.</summary>
+    public static bool IsDestroyable(KitState state) =>
+        state is KitState.Quarantined or KitState.Returned or KitState.Damaged or KitState.Expired;
+
     /// <summary>States in which the kit and its units are in the site's hands (not with a participant, not gone).</summary>
     public static bool IsInCustody(KitState state) =>
         state is KitState.AtSite or KitState.Quarantined or KitState.Returned or KitState.Damaged or KitState.Expired;
@@ -285,7 +289,7 @@ public sealed class KitLedger
                 }
 
                 // A dispensable kit must be quarantined first, so destruction is always a deliberate two-step.
-                if (state is not (KitState.Quarantined or KitState.Returned or KitState.Damaged or KitState.Expired))
+                if (!IsDestroyable(state))
                 {
                     return Unexpected(kit, "destroyed");
                 }

@@ -33,12 +33,14 @@ public sealed class CurrentUser(IHttpContextAccessor accessor, IAuthorizationSer
     /// <summary>The operation-level twin of a page's [Authorize(Policy = ...)].</summary>
     public async Task DemandAsync(string policy)
     {
-        var result = await authorization.AuthorizeAsync(Principal, policy);
-        if (!result.Succeeded)
+        if (!await MeetsAsync(policy))
         {
             throw new OperationForbiddenException($"Policy {policy} not met.");
         }
     }
+
+    /// <summary>Whether the user meets a policy: pages decide which forms to offer from the rules the operations demand.</summary>
+    public async Task<bool> MeetsAsync(string policy) => (await authorization.AuthorizeAsync(Principal, policy)).Succeeded;
 
     /// <summary>Sites of which this user is a member (read once per request).</summary>
     public async Task<IReadOnlySet<Guid>> MemberSiteIdsAsync(CancellationToken cancellationToken = default)

@@ -23,7 +23,11 @@ public sealed record VisitRecordData(Visit Visit, IReadOnlyList<FormRecord> Form
 /// </summary>
 public static class DocumentSections
 {
+    /// <summary>An instant as every page and document prints it: "2026-11-21 14:05 UTC".</summary>
     public static string Utc(DateTimeOffset instant) => instant.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
+
+    /// <summary>As <see cref="Utc(DateTimeOffset)"/>, or empty when there is no instant.</summary>
+    public static string Utc(DateTimeOffset? instant) => instant is { } at ? Utc(at) : "";
 
     public static string Date(DateOnly? date) => date?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "";
 

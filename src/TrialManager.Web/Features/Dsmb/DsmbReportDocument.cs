@@ -280,5 +280,5 @@ public static class DsmbReportDocument
 
     private static string Percent(double rate) => Math.Round(rate * 100, MidpointRounding.AwayFromZero).ToString("0", CultureInfo.InvariantCulture) + " %";
 
-    private static string Utc(DateTimeOffset instant) => instant.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
+    private static string Utc(DateTimeOffset instant) => Features.Documents.DocumentSections.Utc(instant);
 }

@@ -18,7 +18,7 @@ public static class SafetyDisplay
             : Local(due, zone);
     }
 
-    public static string Utc(DateTimeOffset instant) => instant.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
+    public static string Utc(DateTimeOffset instant) => Documents.DocumentSections.Utc(instant);
 
     public static string Date(DateOnly? date) => date?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "";
 

@@ -8,20 +8,6 @@ using TrialManager.Web.Features.Documents;
 
 namespace TrialManager.Web.Features.Supply;
 
-/// <summary>A kit of the site as the log prints it. Built from a projection: a kit's sealed arm is never read.</summary>
-public sealed record AccountabilityLogKit(
-    string Code,
-    string? LotNumber,
-    DateOnly ExpiresOn,
-    KitState State,
-    int Units,
-    string? ParticipantNumber,
-    DateTimeOffset? DispensedAt,
-    string? DispensedBy);
-
-/// <summary>One line of the log with the units in the site's custody after it, and the ledger's refusal if it broke a rule.</summary>
-public sealed record AccountabilityLogLine(KitLedgerEntry Entry, int UnitsOnSiteAfter, string? Refusal);
-
 /// <summary>
 /// Everything the printed accountability log holds. It carries no protocol (so no list of arms) and nothing of a kit's
 /// seal; every count is pooled over the site's kits.
@@ -33,8 +19,8 @@ public sealed record AccountabilityLogData(
     int UnitsPerKit,
     UnitBalance Balance,
     IReadOnlyList<Discrepancy> Findings,
-    IReadOnlyList<AccountabilityLogKit> Kits,
-    IReadOnlyList<AccountabilityLogLine> Lines,
+    IReadOnlyList<AccountabilityKit> Kits,
+    IReadOnlyList<LedgerLine> Lines,
     IReadOnlyList<KitDestruction> Destructions,
     int DestructionsAwaitingWitness,
     string ReaderName)
@@ -48,7 +34,7 @@ public sealed record AccountabilityLogData(
 /// domain's <see cref="KitLedger"/>), and the witnessed destructions. Same access as the site's accountability page:
 /// site staff for their own sites, the data manager for all; anyone else is refused.
 /// </summary>
-public sealed class AccountabilityLogPdf(TrialDbContext db, SupplyAccess access, SupplyLedger ledger, CurrentUser me, TimeProvider clock, PdfDownloads downloads)
+public sealed class AccountabilityLogPdf(SupplyAccess access, SupplyOverview overview, CurrentUser me, TimeProvider clock, PdfDownloads downloads)
 {
     public async Task<IResult> DownloadAsync(string trialCode, string siteCode, CancellationToken cancellationToken)
     {
@@ -59,52 +45,20 @@ public sealed class AccountabilityLogPdf(TrialDbContext db, SupplyAccess access,
             cancellationToken);
     }
 
-    /// <summary>Reads the log's data after the access check (which throws <see cref="OperationForbiddenException"/> when refused).</summary>
+    /// <summary>
+    /// Reads the log's data after the access check (which throws <see cref="OperationForbiddenException"/> when refused),
+    /// through the same read as the accountability page.
+    /// </summary>
     public async Task<(AccountabilityLogData Data, Guid TrialId, Guid SiteId)> LoadAsync(string trialCode, string siteCode, CancellationToken cancellationToken)
     {
         var site = await access.SiteAsync(trialCode, siteCode, Policies.Accountability, cancellationToken);
-        var unitsPerKit = site.Protocol.Kits.UnitsPerKit;
-        var reconciliation = await ledger.ReconcileAsync(site.TrialId, site.SiteId, unitsPerKit, cancellationToken);
-
-        var lines = SupplyLedger.Running(unitsPerKit, reconciliation.Entries).Select(l => new AccountabilityLogLine(l.Entry, l.UnitsOnSiteAfter, l.Refusal)).ToList();
-
-        var lots = await db.KitLots.AsNoTracking().Where(l => l.TrialId == site.TrialId).ToDictionaryAsync(l => l.Id, l => l.Number, cancellationToken);
-        var kits = await db.Kits.AsNoTracking()
-            .Where(k => k.TrialId == site.TrialId && k.SiteId == site.SiteId && k.State != KitState.AtDepot)
-            .Select(k => new { k.Code, k.LotId, k.ExpiresOn, k.State, k.Units, k.ParticipantId, k.DispensedAt })
-            .ToListAsync(cancellationToken);
-        var participantIds = kits.Where(k => k.ParticipantId is not null).Select(k => k.ParticipantId!.Value).Distinct().ToList();
-        var numbers = await db.Participants.AsNoTracking().Where(p => participantIds.Contains(p.Id)).ToDictionaryAsync(p => p.Id, p => p.Number, cancellationToken);
-        var dispensings = reconciliation.Entries.Where(e => e.Kind == KitEventKind.Dispensed)
-            .GroupBy(e => e.KitCode, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal);
-        var printedKits = kits
-            .OrderBy(k => k.Code, StringComparer.Ordinal)
-            .Select(k =>
-            {
-                var dispensed = dispensings.GetValueOrDefault(k.Code);
-                var number = dispensed is { ParticipantNumber.Length: > 0 } ? dispensed.ParticipantNumber : k.ParticipantId is { } pid ? numbers.GetValueOrDefault(pid) : null;
-                return new AccountabilityLogKit(
-                    k.Code,
-                    k.LotId is { } lot ? lots.GetValueOrDefault(lot) : null,
-                    k.ExpiresOn,
-                    k.State,
-                    k.Units,
-                    number,
-                    dispensed?.At ?? k.DispensedAt,
-                    dispensed?.ByName);
-            })
-            .ToList();
-
-        var destructions = await db.KitDestructions.AsNoTracking().Include(d => d.Kits)
-            .Where(d => d.TrialId == site.TrialId && d.SiteId == site.SiteId && d.Status == DestructionStatus.Witnessed)
-            .OrderBy(d => d.WitnessedAt)
-            .ToListAsync(cancellationToken);
-        var awaiting = await db.KitDestructions.CountAsync(d => d.TrialId == site.TrialId && d.SiteId == site.SiteId && d.Status == DestructionStatus.AwaitingWitness, cancellationToken);
-
+        var view = await overview.LoadAccountabilityAsync(site, cancellationToken);
         var data = new AccountabilityLogData(
-            site.TrialCode, site.SiteCode, site.SiteName, unitsPerKit,
-            reconciliation.Balance, reconciliation.Findings, printedKits, lines, destructions, awaiting, me.DisplayName);
+            site.TrialCode, site.SiteCode, site.SiteName, site.Protocol.Kits.UnitsPerKit,
+            view.Reconciliation.Balance, view.Reconciliation.Findings, view.Kits, view.Lines,
+            [.. view.Destructions.Where(d => d.Status == DestructionStatus.Witnessed).OrderBy(d => d.WitnessedAt)],
+            view.Destructions.Count(d => d.Status == DestructionStatus.AwaitingWitness),
+            me.DisplayName);
         return (data, site.TrialId, site.SiteId);
     }
 
@@ -176,7 +130,7 @@ public sealed class AccountabilityLogPdf(TrialDbContext db, SupplyAccess access,
         return [.. blocks];
     }
 
-    private static IEnumerable<Block> KitsByState(IReadOnlyList<AccountabilityLogKit> kits)
+    private static IEnumerable<Block> KitsByState(IReadOnlyList<AccountabilityKit> kits)
     {
         yield return new Heading("Kits by state");
         yield return new Paragraph("Counted over all the site's kits together; kits are blinded, so no count is given by treatment.") { Small = true };
@@ -193,7 +147,7 @@ public sealed class AccountabilityLogPdf(TrialDbContext db, SupplyAccess access,
         { Compact = true };
     }
 
-    private static Block[] KitTable(IReadOnlyList<AccountabilityLogKit> kits)
+    private static Block[] KitTable(IReadOnlyList<AccountabilityKit> kits)
     {
         if (kits.Count == 0)
         {
@@ -221,7 +175,7 @@ public sealed class AccountabilityLogPdf(TrialDbContext db, SupplyAccess access,
         ];
     }
 
-    private static Block[] LogTable(IReadOnlyList<AccountabilityLogLine> lines)
+    private static Block[] LogTable(IReadOnlyList<LedgerLine> lines)
     {
         if (lines.Count == 0)
         {

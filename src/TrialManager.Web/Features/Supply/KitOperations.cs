@@ -201,9 +201,6 @@ public sealed class RecordDestruction(TrialDbContext db, SupplyAccess access, Si
 {
     public const string PasswordField = "Password";
 
-    /// <summary>Kits in these states may be destroyed: never a dispensable kit (quarantine it first) or one with a participant.</summary>
-    public static readonly IReadOnlySet<KitState> Destroyable = new HashSet<KitState> { KitState.Quarantined, KitState.Returned, KitState.Damaged, KitState.Expired };
-
     public async Task<OperationResult<Guid>> ExecuteAsync(Guid trialId, Guid siteId, IReadOnlyList<string> kitCodes, string? method, string? note, string? password, CancellationToken cancellationToken = default)
     {
         await access.SiteAsync(trialId, siteId, Policies.SiteSupply, cancellationToken);
@@ -247,7 +244,7 @@ public sealed class RecordDestruction(TrialDbContext db, SupplyAccess access, Si
             {
                 result.Add("KitCodes", $"There is no kit {code} at this site.");
             }
-            else if (!Destroyable.Contains(kit.State))
+            else if (!KitLedger.IsDestroyable(kit.State))
             {
                 result.Add("KitCodes", $"Kit {code} is {kit.State}: only quarantined, returned, damaged or expired kits are destroyed (quarantine a shelf kit first).");
             }
@@ -297,7 +294,7 @@ public sealed class RecordDestruction(TrialDbContext db, SupplyAccess access, Si
 /// The second person witnesses a recorded destruction with their own password. Only now do the kits become Destroyed,
 /// each with both people named in the log; the domain ledger refuses a destruction with one person twice.
 /// </summary>
-public sealed class WitnessDestruction(TrialDbContext db, SupplyAccess access, SupplyLedger ledger, SignInManager<ApplicationUser> signIn, CurrentUser me, TimeProvider clock)
+public sealed class WitnessDestruction(TrialDbContext db, SupplyAccess access, SupplyLedger ledger, Features.Protocols.TrialProtocols protocols, SignInManager<ApplicationUser> signIn, CurrentUser me, TimeProvider clock)
 {
     public async Task<OperationResult> ExecuteAsync(Guid destructionId, string? password, CancellationToken cancellationToken = default)
     {
@@ -321,7 +318,7 @@ public sealed class WitnessDestruction(TrialDbContext db, SupplyAccess access, S
             return OperationResult.Fail("", $"This destruction is {destruction.Status.ToString().ToLowerInvariant()}; nothing was changed.");
         }
 
-        var protocol = (await access.SiteAsync(destruction.TrialId, destruction.SiteId, Policies.SiteSupply, cancellationToken)).Protocol;
+        var (_, protocol) = await protocols.CurrentAsync(destruction.TrialId, cancellationToken);
         var kitIds = await db.Set<KitDestructionKit>().Where(k => k.DestructionId == destructionId).Select(k => k.KitId).ToListAsync(cancellationToken);
         var kits = await db.Kits.FromSql($"""SELECT * FROM "Kits" WHERE "Id" = ANY({kitIds.ToArray()}) FOR UPDATE""").ToListAsync(cancellationToken);
         var history = await db.KitLedger.AsNoTracking().Where(e => kitIds.Contains(e.KitId)).OrderBy(e => e.Sequence).ToListAsync(cancellationToken);

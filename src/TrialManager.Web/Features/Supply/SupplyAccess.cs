@@ -22,13 +22,7 @@ public sealed class SupplyAccess(TrialDbContext db, CurrentUser me, TrialProtoco
     public async Task<SupplySite> SiteAsync(Guid trialId, Guid siteId, string policy, CancellationToken cancellationToken)
     {
         await me.DemandAsync(policy);
-        await RequireSiteAsync(siteId, cancellationToken);
-        var link = await db.TrialSites.AsNoTracking()
-            .Where(l => l.TrialId == trialId && l.SiteId == siteId)
-            .Select(l => new { l.Trial!.Code, SiteCode = l.Site!.Code, l.Site.Name, l.Site.TimeZone, l.DepotId })
-            .SingleOrDefaultAsync(cancellationToken) ?? throw new OperationForbiddenException("The site is not in the trial.");
-        var (_, protocol) = await protocols.CurrentAsync(trialId, cancellationToken);
-        return new SupplySite(trialId, link.Code, siteId, link.SiteCode, link.Name, TimeZoneInfo.FindSystemTimeZoneById(link.TimeZone), link.DepotId, protocol);
+        return await LoadSiteAsync(trialId, siteId, cancellationToken);
     }
 
     /// <summary>Resolves codes from a route (<c>/trials/{code}/sites/{site}/…</c>); unknown codes are refused like foreign ones.</summary>
@@ -39,7 +33,7 @@ public sealed class SupplyAccess(TrialDbContext db, CurrentUser me, TrialProtoco
             .Where(l => l.Trial!.Code == trialCode && l.Site!.Code == siteCode)
             .Select(l => new { l.TrialId, l.SiteId })
             .SingleOrDefaultAsync(cancellationToken) ?? throw new OperationForbiddenException("No such trial site.");
-        return await SiteAsync(ids.TrialId, ids.SiteId, policy, cancellationToken);
+        return await LoadSiteAsync(ids.TrialId, ids.SiteId, cancellationToken);
     }
 
     /// <summary>A shipment the user may see: the supply chain roles see all, site staff those to their own sites.</summary>
@@ -60,6 +54,17 @@ public sealed class SupplyAccess(TrialDbContext db, CurrentUser me, TrialProtoco
             ?? throw new OperationForbiddenException("No such destruction.");
         await RequireSiteAsync(destruction.SiteId, cancellationToken);
         return destruction;
+    }
+
+    private async Task<SupplySite> LoadSiteAsync(Guid trialId, Guid siteId, CancellationToken cancellationToken)
+    {
+        await RequireSiteAsync(siteId, cancellationToken);
+        var link = await db.TrialSites.AsNoTracking()
+            .Where(l => l.TrialId == trialId && l.SiteId == siteId)
+            .Select(l => new { l.Trial!.Code, SiteCode = l.Site!.Code, l.Site.Name, l.Site.TimeZone, l.DepotId })
+            .SingleOrDefaultAsync(cancellationToken) ?? throw new OperationForbiddenException("The site is not in the trial.");
+        var (_, protocol) = await protocols.CurrentAsync(trialId, cancellationToken);
+        return new SupplySite(trialId, link.Code, siteId, link.SiteCode, link.Name, TimeZoneInfo.FindSystemTimeZoneById(link.TimeZone), link.DepotId, protocol);
     }
 
     private async Task RequireSiteAsync(Guid siteId, CancellationToken cancellationToken)

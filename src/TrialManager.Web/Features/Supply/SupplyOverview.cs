@@ -27,10 +27,13 @@ public sealed record DestructionDetail(KitDestruction Destruction, string TrialC
 public sealed record TrialSupply(Guid TrialId, string TrialCode, string Title, IReadOnlyList<DepotStock> Depots, IReadOnlyList<SiteStock> Sites, IReadOnlyList<ShipmentRow> Shipments);
 
 /// <summary>One kit of a site, as the accountability page lists it.</summary>
-public sealed record AccountabilityKit(string Code, string? LotNumber, DateOnly ExpiresOn, KitState State, int Units, string? ParticipantNumber, DateTimeOffset? DispensedAt, bool Dispensable);
+public sealed record AccountabilityKit(string Code, string? LotNumber, DateOnly ExpiresOn, KitState State, int Units, string? ParticipantNumber, DateTimeOffset? DispensedAt, string? DispensedBy, bool Dispensable);
 
-/// <summary>One log line with the units in the site's custody after it.</summary>
-public sealed record LedgerLine(KitLedgerEntry Entry, int UnitsOnSiteAfter, bool Refused);
+/// <summary>One log line with the units in the site's custody after it, and the ledger's refusal if it broke a rule.</summary>
+public sealed record LedgerLine(KitLedgerEntry Entry, int UnitsOnSiteAfter, string? Refusal)
+{
+    public bool Refused => Refusal is not null;
+}
 
 public sealed record SiteAccountability(SupplySite Site, SiteReconciliation Reconciliation, IReadOnlyList<AccountabilityKit> Kits, IReadOnlyList<LedgerLine> Lines, IReadOnlyList<KitDestruction> Destructions, IReadOnlyList<ShipmentRow> Shipments);
 
@@ -38,7 +41,7 @@ public sealed record SiteAccountability(SupplySite Site, SiteReconciliation Reco
 /// The reads behind the supply pages and the accountability log. Every count is pooled over arms; nothing here opens a
 /// sealed value. Site staff get only their own sites.
 /// </summary>
-public sealed class SupplyOverview(TrialDbContext db, SupplyAccess access, CurrentUser me, TimeProvider clock)
+public sealed class SupplyOverview(TrialDbContext db, SupplyAccess access, SupplyLedger ledger, CurrentUser me, TimeProvider clock)
 {
     /// <summary>Trials with a generated list, for the supply index.</summary>
     public async Task<List<(string Code, string Title, int OpenShipments)>> TrialsAsync(CancellationToken cancellationToken = default)
@@ -160,23 +163,26 @@ public sealed class SupplyOverview(TrialDbContext db, SupplyAccess access, Curre
             [.. lines.Select(l => new ShipmentLine(l.Position, l.KitCode, l.Lot, l.ExpiresOn, l.State, l.Units))]);
     }
 
+    /// <summary>The accountability page's read, or null when the site is missing or not the user's.</summary>
     public async Task<SiteAccountability?> AccountabilityAsync(string trialCode, string siteCode, CancellationToken cancellationToken = default)
     {
-        SupplySite site;
         try
         {
-            site = await access.SiteAsync(trialCode, siteCode, Policies.Accountability, cancellationToken);
+            return await LoadAccountabilityAsync(await access.SiteAsync(trialCode, siteCode, Policies.Accountability, cancellationToken), cancellationToken);
         }
         catch (OperationForbiddenException)
         {
             return null;
         }
+    }
 
-        var reconciliation = await new SupplyLedger(db, clock).ReconcileAsync(site.TrialId, site.SiteId, site.Protocol.Kits.UnitsPerKit, cancellationToken);
+    /// <summary>A site's accountability, for the page and the printed log; the caller has checked access.</summary>
+    public async Task<SiteAccountability> LoadAccountabilityAsync(SupplySite site, CancellationToken cancellationToken)
+    {
+        var reconciliation = await ledger.ReconcileAsync(site.TrialId, site.SiteId, site.Protocol.Kits.UnitsPerKit, cancellationToken);
         var today = site.Today(clock);
         var kits = await db.Kits.AsNoTracking()
             .Where(k => k.TrialId == site.TrialId && k.SiteId == site.SiteId && k.State != KitState.AtDepot && k.State != KitState.InTransit)
-            .OrderBy(k => k.Code)
             .Select(k => new
             {
                 k.Code,
@@ -188,9 +194,10 @@ public sealed class SupplyOverview(TrialDbContext db, SupplyAccess access, Curre
                 k.DispensedAt,
             })
             .ToListAsync(cancellationToken);
-
-        var lines = SupplyLedger.Running(site.Protocol.Kits.UnitsPerKit, reconciliation.Entries).Select(l => new LedgerLine(l.Entry, l.UnitsOnSiteAfter, l.Refusal is not null)).ToList();
-
+        var dispensedBy = reconciliation.Entries.Where(e => e.Kind == KitEventKind.Dispensed)
+            .GroupBy(e => e.KitCode, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Last().ByName, StringComparer.Ordinal);
+        var lines = SupplyLedger.Running(site.Protocol.Kits.UnitsPerKit, reconciliation.Entries).Select(l => new LedgerLine(l.Entry, l.UnitsOnSiteAfter, l.Refusal)).ToList();
         var destructions = await db.KitDestructions.AsNoTracking().Include(d => d.Kits)
             .Where(d => d.TrialId == site.TrialId && d.SiteId == site.SiteId)
             .OrderByDescending(d => d.RecordedAt)
@@ -199,7 +206,9 @@ public sealed class SupplyOverview(TrialDbContext db, SupplyAccess access, Curre
         return new SiteAccountability(
             site,
             reconciliation,
-            [.. kits.Select(k => new AccountabilityKit(k.Code, k.Lot, k.ExpiresOn, k.State, k.Units, k.Participant, k.DispensedAt, k.State == KitState.AtSite && site.Protocol.Kits.IsDispensable(k.ExpiresOn, today)))],
+            [.. kits.OrderBy(k => k.Code, StringComparer.Ordinal).Select(k => new AccountabilityKit(
+                k.Code, k.Lot, k.ExpiresOn, k.State, k.Units, k.Participant, k.DispensedAt, dispensedBy.GetValueOrDefault(k.Code),
+                k.State == KitState.AtSite && site.Protocol.Kits.IsDispensable(k.ExpiresOn, today)))],
             lines,
             destructions,
             shipments);
