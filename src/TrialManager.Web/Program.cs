@@ -3,6 +3,7 @@ using TrialManager.Web.Data;
 using TrialManager.Web.Data.Audit;
 using TrialManager.Web.Features.Audit;
 using TrialManager.Web.Features.Documents;
+using TrialManager.Web.Features.Exports;
 using TrialManager.Web.Features.Protocols;
 using TrialManager.Web.Features.Unblinding;
 using TrialManager.Web.Hosting;
@@ -20,6 +21,7 @@ app.UseTrialManager();
 app.MapAuditEndpoints();
 app.MapDocumentEndpoints();
 app.MapUnblindingEndpoints();
+app.MapExportEndpoints();
 
 // Command-line entry points share the app's configuration: `dotnet run --project src/TrialManager.Web -- <command>`.
 // Configuration arguments (--key=value, key=value) are not commands.

@@ -67,6 +67,15 @@ public static class Policies
     /// <summary>Read a site's accountability log and kit histories: site staff at their sites, the data manager everywhere.</summary>
     public const string Accountability = nameof(Accountability);
 
+    /// <summary>The database lock page: data managers lock and ask to unlock; a second data manager or an administrator approves an unlock.</summary>
+    public const string DatabaseLock = nameof(DatabaseLock);
+
+    /// <summary>
+    /// The trial's exports page: data managers (blinded exports at any time, unblinded ones after final unblinding) and
+    /// DSMB members (unblinded exports after final unblinding only).
+    /// </summary>
+    public const string Exports = nameof(Exports);
+
     public static void Register(AuthorizationBuilder builder)
     {
         builder.SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
@@ -89,6 +98,8 @@ public static class Policies
         builder.AddPolicy(Shipments, p => p.RequireRole(TrialRoles.DepotManager, TrialRoles.DataManager, TrialRoles.SiteCoordinator, TrialRoles.Investigator));
         builder.AddPolicy(SiteSupply, p => p.RequireRole(TrialRoles.SiteCoordinator, TrialRoles.Investigator));
         builder.AddPolicy(Accountability, p => p.RequireRole(TrialRoles.SiteCoordinator, TrialRoles.Investigator, TrialRoles.DataManager));
+        builder.AddPolicy(DatabaseLock, p => p.RequireRole(TrialRoles.DataManager, TrialRoles.Administrator));
+        builder.AddPolicy(Exports, p => p.RequireRole(TrialRoles.DataManager, TrialRoles.DsmbMember));
         builder.AddPolicy(PooledReports, p => p.RequireRole(TrialRoles.DataManager, TrialRoles.Administrator, TrialRoles.SafetyOfficer, TrialRoles.DsmbMember));
     }
 }

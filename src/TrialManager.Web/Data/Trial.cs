@@ -13,6 +13,12 @@ public sealed class Trial
 
     public DateTimeOffset CreatedAt { get; set; }
 
+    /// <summary>The database lock (see <see cref="DatabaseLockChange"/> for its history); writes to a locked trial's records are refused.</summary>
+    public TrialLockLevel LockLevel { get; set; }
+
+    /// <summary>When two people released the allocation at final unblinding (after hard lock); null before.</summary>
+    public DateTimeOffset? FinalUnblindedAt { get; set; }
+
     public List<ProtocolVersion> ProtocolVersions { get; } = [];
 
     public List<TrialSite> Sites { get; } = [];

@@ -66,6 +66,10 @@ public sealed class TrialDbContext(DbContextOptions<TrialDbContext> options, IHt
 
     public DbSet<BlindingGuessRecord> BlindingGuesses => Set<BlindingGuessRecord>();
 
+    public DbSet<DatabaseLockChange> DatabaseLockChanges => Set<DatabaseLockChange>();
+
+    public DbSet<ExportRecord> ExportRecords => Set<ExportRecord>();
+
     /// <summary>Why the pending changes are made; required by operations that change completed or signed records.</summary>
     public string AuditReason { get; set; } = "";
 
@@ -84,7 +88,7 @@ public sealed class TrialDbContext(DbContextOptions<TrialDbContext> options, IHt
 
     /// <summary>
     /// Saves the changes and their audit entries atomically: the data first, then the entries (captured before the data
-    /// was written, so old values are right), in one transaction. Writing the entries last keeps the audit chain's lock,
+    /// was written, so old values are right), in one transaction, after the database lock's check (<see cref="DatabaseLockGuard"/>). Writing the entries last keeps the audit chain's lock,
     /// taken by the database at the first entry and held to commit, as short as it can be.
     /// </summary>
     public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
@@ -99,6 +103,7 @@ public sealed class TrialDbContext(DbContextOptions<TrialDbContext> options, IHt
         var ownTransaction = Database.CurrentTransaction is null ? await Database.BeginTransactionAsync(cancellationToken) : null;
         try
         {
+            await DatabaseLockGuard.CheckAsync(this, cancellationToken);
             var written = await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
             AuditTrail.AddRange(captured);
             AuditTrail.AddRange(pendingActions.Select(a => a.Entity));
@@ -177,6 +182,7 @@ public sealed class TrialDbContext(DbContextOptions<TrialDbContext> options, IHt
             trial.Property(t => t.Code).HasMaxLength(64).IsRequired();
             trial.HasIndex(t => t.Code).IsUnique();
             trial.Property(t => t.Title).HasMaxLength(400).IsRequired();
+            trial.Property(t => t.LockLevel).HasConversion<string>().HasMaxLength(8);
         });
 
         builder.Entity<ProtocolVersion>(version =>
@@ -688,6 +694,37 @@ public sealed class TrialDbContext(DbContextOptions<TrialDbContext> options, IHt
             request.Property(r => r.RequestedByName).HasMaxLength(200).IsRequired();
             request.Property(r => r.ApprovedByUserId).HasMaxLength(450);
             request.Property(r => r.ApprovedByName).HasMaxLength(200);
+        });
+
+        builder.Entity<DatabaseLockChange>(change =>
+        {
+            change.ToTable("DatabaseLockChanges");
+            change.HasKey(c => c.Id);
+            change.HasIndex(c => c.TrialId);
+            change.HasOne<Trial>().WithMany().HasForeignKey(c => c.TrialId).OnDelete(DeleteBehavior.Restrict);
+            change.Property(c => c.FromLevel).HasConversion<string>().HasMaxLength(8);
+            change.Property(c => c.ToLevel).HasConversion<string>().HasMaxLength(8);
+            change.Property(c => c.Reason).HasMaxLength(2000).IsRequired();
+            change.Property(c => c.RequestedByUserId).HasMaxLength(450).IsRequired();
+            change.Property(c => c.RequestedByName).HasMaxLength(200).IsRequired();
+            change.Property(c => c.ApprovedByUserId).HasMaxLength(450);
+            change.Property(c => c.ApprovedByName).HasMaxLength(200);
+            change.Ignore(c => c.IsUnlock);
+            change.Ignore(c => c.IsPending);
+        });
+
+        builder.Entity<ExportRecord>(export =>
+        {
+            export.ToTable("ExportRecords");
+            export.HasKey(e => e.Id);
+            export.HasIndex(e => e.TrialId);
+            export.HasOne<Trial>().WithMany().HasForeignKey(e => e.TrialId).OnDelete(DeleteBehavior.Restrict);
+            export.Property(e => e.Format).HasConversion<string>().HasMaxLength(8);
+            export.Property(e => e.Options).HasMaxLength(200).IsRequired();
+            export.Property(e => e.FileName).HasMaxLength(255).IsRequired();
+            export.Property(e => e.ContentHash).HasMaxLength(64).IsFixedLength().IsRequired();
+            export.Property(e => e.ExportedByUserId).HasMaxLength(450).IsRequired();
+            export.Property(e => e.ExportedByName).HasMaxLength(200).IsRequired();
         });
     }
 }

@@ -57,6 +57,9 @@ public enum ListAccessPurpose
 {
     View,
     Export,
+
+    /// <summary>At the end of the trial, after hard lock: approval releases the allocation to the data manager and the DSMB.</summary>
+    FinalUnblinding,
 }
 
 /// <summary>

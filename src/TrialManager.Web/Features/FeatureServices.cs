@@ -82,6 +82,9 @@ public static class FeatureServices
         services.AddScoped<Unblinding.Reauthentication>();
         services.AddScoped<Unblinding.RevealAllocation>();
         services.AddScoped<Unblinding.ListAccess>();
+        services.AddScoped<Exports.ExportReader>();
+        services.AddScoped<Exports.TrialExports>();
+        services.AddScoped<DatabaseLock.TrialLocks>();
         services.AddSingleton<Safety.SafetyClockMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<Safety.SafetyClockMonitor>());
         return services;

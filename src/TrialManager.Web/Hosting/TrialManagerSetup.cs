@@ -65,6 +65,7 @@ public static class TrialManagerSetup
         services.AddFeatureOperations();
         services.AddEmailOutbox(builder.Configuration);
         services.AddExceptionHandler<OperationForbiddenHandler>();
+        services.AddExceptionHandler<TrialLockedHandler>();
         services.AddProblemDetails();
 
         // Cookies are Secure always outside Development; in Development they follow the request, so the local demo

@@ -380,6 +380,33 @@ public class EveryWriteIsAuditedTests(TrialApp app) : IClassFixture<TrialApp>
                 RequestedAt = DateTimeOffset.UtcNow,
             }),
             o => Set(o, (ListAccessRequest r) => r.ApprovedByName = "Second", nameof(ListAccessRequest.ApprovedByName))),
+        [typeof(DatabaseLockChange)] = new(
+            (db, p) => Add(db, new DatabaseLockChange
+            {
+                TrialId = p.TrialId,
+                FromLevel = TrialLockLevel.Soft,
+                ToLevel = TrialLockLevel.Open,
+                Reason = "A correction from a site",
+                RequestedByUserId = "u",
+                RequestedByName = "Test",
+                RequestedAt = DateTimeOffset.UtcNow,
+            }),
+            o => Set(o, (DatabaseLockChange c) => c.WithdrawnAt = DateTimeOffset.UtcNow, nameof(DatabaseLockChange.WithdrawnAt))),
+        [typeof(ExportRecord)] = new(
+            (db, p) => Add(db, new ExportRecord
+            {
+                TrialId = p.TrialId,
+                Format = ExportFormat.Csv,
+                FileName = "T_csv_blinded_x.zip",
+                ContentHash = new string('e', 64),
+                Bytes = 10,
+                Participants = 1,
+                ExportedByUserId = "u",
+                ExportedByName = "Test",
+                ExportedAt = DateTimeOffset.UtcNow,
+            }),
+            o => Set(o, (ExportRecord r) => r.Bytes = 11, nameof(ExportRecord.Bytes)),
+            Final: true),
         [typeof(BlindingGuessRecord)] = new(
             (db, p) => Add(db, new BlindingGuessRecord
             {

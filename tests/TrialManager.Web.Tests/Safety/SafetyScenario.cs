@@ -168,19 +168,6 @@ internal static class SafetyScenario
         Assert.True(result.Succeeded, Describe(result));
     }
 
-    /// <summary>A browser signed in as a demo user (the safety officer with an authenticator, as the app demands).</summary>
-    public static async Task<TestBrowser> SignedInAsync(this TrialApp app, string local)
-    {
-        if (local is "safety" or "admin" && app.AuthenticatorKey(app.Account(local).Email) is null)
-        {
-            await app.EnrolAuthenticatorAsync(local);
-        }
-
-        var browser = app.NewBrowser();
-        Assert.Equal("/", (await browser.SignInAsync(local)).Path);
-        return browser;
-    }
-
     /// <summary>The form fields the report page posts for an input (what a person would type and tick).</summary>
     public static List<KeyValuePair<string, string>> FormFields(AdverseEventInput input)
     {

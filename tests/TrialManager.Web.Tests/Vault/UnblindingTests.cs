@@ -29,33 +29,6 @@ public class UnblindingTests(TrialApp app) : IClassFixture<TrialApp>
         return (trial, ids);
     }
 
-    private async Task<TestBrowser> SignedInAsync(string local)
-    {
-        if (local is "safety" or "admin" && app.AuthenticatorKey(app.Account(local).Email) is null)
-        {
-            await app.EnrolAuthenticatorAsync(local);
-        }
-
-        var browser = app.NewBrowser();
-        await browser.SignInAsync(local);
-        return browser;
-    }
-
-    private async Task ReauthenticateAsync(TestBrowser browser, string local, string returnUrl)
-    {
-        var page = await browser.GetAsync($"/Account/Reauthenticate?returnUrl={Uri.EscapeDataString(returnUrl)}");
-        var account = app.Account(local);
-        var key = app.AuthenticatorKey(account.Email);
-        var fields = new List<(string, string)> { ("Password", account.Password) };
-        if (key is not null)
-        {
-            fields.Add(("Code", app.Codes.Next(key)));
-        }
-
-        var done = await browser.SubmitAsync(page, "reauthenticate", [.. fields]);
-        Assert.Equal(returnUrl, done.Path);
-    }
-
     private static string Number(TrialApp app, Guid id) => app.WithDbAsync(db => db.Participants.Where(p => p.Id == id).Select(p => p.Number).SingleAsync()).GetAwaiter().GetResult();
 
     [Fact]
@@ -63,7 +36,7 @@ public class UnblindingTests(TrialApp app) : IClassFixture<TrialApp>
     {
         var (trial, ids) = await RandomizedAsync("VAULT1");
         var number = Number(app, ids[0]);
-        using var safety = await SignedInAsync("safety");
+        using var safety = await app.SignedInAsync("safety");
         var vault = await safety.GetAsync("/vault");
         Assert.NotNull(vault.Document.QuerySelector("[data-testid=reauth-needed]"));
 
@@ -73,7 +46,7 @@ public class UnblindingTests(TrialApp app) : IClassFixture<TrialApp>
         Assert.Null(refused.Document.QuerySelector("[data-testid=revealed-arm]"));
         Assert.Equal(number, refused.ValueOf("vault-participant"));
 
-        await ReauthenticateAsync(safety, "safety", "/vault");
+        await app.ReauthenticateAsync(safety, "safety", "/vault");
         vault = await safety.GetAsync("/vault");
         var noReason = await safety.SubmitAsync(vault, "vault-reveal", ("TrialId", trial.TrialId.ToString()), ("ParticipantNumber", number), ("Explanation", "short"));
         Assert.NotEmpty(noReason.MessagesFor("reveal-reason"));
@@ -97,7 +70,7 @@ public class UnblindingTests(TrialApp app) : IClassFixture<TrialApp>
         Assert.DoesNotContain(notes, n => n.Email == app.Account("coordinator").Email);
         Assert.All(notes, n => Assert.All(RandomizationTrial.ArmSecrets, s => Assert.DoesNotContain(s, n.Body, StringComparison.OrdinalIgnoreCase)));
 
-        using var investigator = await SignedInAsync("investigator");
+        using var investigator = await app.SignedInAsync("investigator");
         var participantPage = await investigator.GetAsync($"/participants/{ids[0]}");
         Assert.NotNull(participantPage.Document.QuerySelector("[data-testid=unblinded]"));
         Assert.All(RandomizationTrial.ArmSecrets, s => Assert.DoesNotContain(s, participantPage.Html, StringComparison.OrdinalIgnoreCase));
@@ -114,8 +87,8 @@ public class UnblindingTests(TrialApp app) : IClassFixture<TrialApp>
     public async Task A_stale_re_authentication_is_refused()
     {
         var (trial, ids) = await RandomizedAsync("VAULT2");
-        using var safety = await SignedInAsync("safety");
-        await ReauthenticateAsync(safety, "safety", "/vault");
+        using var safety = await app.SignedInAsync("safety");
+        await app.ReauthenticateAsync(safety, "safety", "/vault");
         app.Clock.Advance(TimeSpan.FromMinutes(6));
         var vault = await safety.GetAsync("/vault");
         var refused = await safety.SubmitAsync(vault, "vault-reveal", ("TrialId", trial.TrialId.ToString()), ("ParticipantNumber", Number(app, ids[0])), ("Reason", "DsmbRequest"), ("Explanation", "The DSMB asked about this participant"));
@@ -126,7 +99,7 @@ public class UnblindingTests(TrialApp app) : IClassFixture<TrialApp>
     [Fact]
     public async Task A_wrong_password_or_code_does_not_re_authenticate_and_is_audited()
     {
-        using var safety = await SignedInAsync("safety");
+        using var safety = await app.SignedInAsync("safety");
         var page = await safety.GetAsync("/Account/Reauthenticate?returnUrl=%2Fvault");
         var wrong = await safety.SubmitAsync(page, "reauthenticate", ("Password", "not the password"), ("Code", "123456"));
         Assert.NotEmpty(wrong.MessagesFor("reauth-password"));
@@ -148,8 +121,8 @@ public class UnblindingTests(TrialApp app) : IClassFixture<TrialApp>
             await db.Database.ExecuteSqlAsync($"""UPDATE "RandomizationSlots" SET "Number" = -1 WHERE "Id" = {slots[0].Id}""");
             return true;
         });
-        using var safety = await SignedInAsync("safety");
-        await ReauthenticateAsync(safety, "safety", "/vault");
+        using var safety = await app.SignedInAsync("safety");
+        await app.ReauthenticateAsync(safety, "safety", "/vault");
         var vault = await safety.GetAsync("/vault");
         var refused = await safety.SubmitAsync(vault, "vault-reveal", ("TrialId", trial.TrialId.ToString()), ("ParticipantNumber", Number(app, ids[0])), ("Reason", "SusarAssessment"), ("Explanation", "Assessing a seizure reported as a SUSAR"));
         Assert.Contains("does not match its published commitment", refused.Text, StringComparison.Ordinal);
@@ -163,7 +136,7 @@ public class UnblindingTests(TrialApp app) : IClassFixture<TrialApp>
     {
         foreach (var local in new[] { "coordinator", "investigator", "datamanager", "dsmb" })
         {
-            using var browser = await SignedInAsync(local);
+            using var browser = await app.SignedInAsync(local);
             var page = await browser.GetAsync("/vault", follow: false);
             Assert.True(page.Status == HttpStatusCode.Forbidden || (page.Response.Headers.Location?.ToString() ?? "").Contains("/Account/AccessDenied", StringComparison.Ordinal), local);
             await Assert.ThrowsAsync<OperationForbiddenException>(() => app.AsUserAsync(local, s => s.GetRequiredService<RevealAllocation>().VaultAsync(Guid.NewGuid(), "LON-0001", new RevealInput { Reason = "Other", Explanation = "trying my luck here" })));
@@ -175,12 +148,12 @@ public class UnblindingTests(TrialApp app) : IClassFixture<TrialApp>
     {
         var (trial, ids) = await RandomizedAsync("BREAK1");
         var number = Number(app, ids[0]);
-        using var investigator = await SignedInAsync("investigator");
+        using var investigator = await app.SignedInAsync("investigator");
         var page = await investigator.GetAsync($"/participants/{ids[0]}/code-break");
         var noReason = await investigator.SubmitAsync(page, "code-break", ("Reason", ""), ("Explanation", ""));
         Assert.NotEmpty(noReason.MessagesFor("reveal-explanation"));
 
-        await ReauthenticateAsync(investigator, "investigator", $"/participants/{ids[0]}/code-break");
+        await app.ReauthenticateAsync(investigator, "investigator", $"/participants/{ids[0]}/code-break");
         page = await investigator.GetAsync($"/participants/{ids[0]}/code-break");
         var broken = await investigator.SubmitAsync(page, "code-break", ("Reason", "MedicalEmergency"), ("Explanation", "Serotonin syndrome suspected in the emergency department"));
         var arm = await app.Services.GetRequiredService<Allocations>().ArmOfAsync(trial.TrialId, ids[0]);
@@ -190,7 +163,7 @@ public class UnblindingTests(TrialApp app) : IClassFixture<TrialApp>
         Assert.Contains(app.Account("safety").Email, told);
 
         // Another site's staff cannot, nor can a coordinator (not a code-break role), nor the DSMB.
-        using var bos = await SignedInAsync("coordinator.bos");
+        using var bos = await app.SignedInAsync("coordinator.bos");
         Assert.NotEqual(HttpStatusCode.OK, (await bos.GetAsync($"/participants/{ids[1]}/code-break", follow: false)).Status);
         await Assert.ThrowsAsync<OperationForbiddenException>(() => app.AsUserAsync("coordinator", s => s.GetRequiredService<RevealAllocation>().CodeBreakAsync(ids[1], new RevealInput { Reason = "MedicalEmergency", Explanation = "Not allowed to do this" })));
         await Assert.ThrowsAsync<OperationForbiddenException>(() => app.AsUserAsync("dsmb", s => s.GetRequiredService<RevealAllocation>().CodeBreakAsync(ids[1], new RevealInput { Reason = "MedicalEmergency", Explanation = "Not allowed to do this" })));
@@ -206,16 +179,16 @@ public class UnblindingTests(TrialApp app) : IClassFixture<TrialApp>
 
         // The requester cannot approve their own request, and nothing can be read before approval.
         Assert.False((await app.AsUserAsync("safety", s => s.GetRequiredService<ListAccess>().ApproveAsync(requestId))).Succeeded);
-        using var safety = await SignedInAsync("safety");
-        await ReauthenticateAsync(safety, "safety", $"/trials/{trial.Code}/allocation-list");
+        using var safety = await app.SignedInAsync("safety");
+        await app.ReauthenticateAsync(safety, "safety", $"/trials/{trial.Code}/allocation-list");
         Assert.Equal(HttpStatusCode.Forbidden, (await safety.GetAsync($"/trials/{trial.Code}/allocation-list/{requestId}.csv")).Status);
 
         // A DSMB member approves (after confirming who they are); then the requester, and only they, may export.
-        using var dsmb = await SignedInAsync("dsmb");
+        using var dsmb = await app.SignedInAsync("dsmb");
         var page = await dsmb.GetAsync($"/trials/{trial.Code}/allocation-list");
         var notFresh = await dsmb.SubmitAsync(page, $"approve-{requestId}");
         Assert.Contains("Confirm it is you first", notFresh.Text, StringComparison.Ordinal);
-        await ReauthenticateAsync(dsmb, "dsmb", $"/trials/{trial.Code}/allocation-list");
+        await app.ReauthenticateAsync(dsmb, "dsmb", $"/trials/{trial.Code}/allocation-list");
         page = await dsmb.GetAsync($"/trials/{trial.Code}/allocation-list");
         await dsmb.SubmitAsync(page, $"approve-{requestId}");
         Assert.NotNull(await app.WithDbAsync(db => db.ListAccessRequests.Where(r => r.Id == requestId).Select(r => r.ApprovedAt).SingleAsync()));
@@ -233,7 +206,7 @@ public class UnblindingTests(TrialApp app) : IClassFixture<TrialApp>
         Assert.Equal(1, await app.WithDbAsync(db => db.AuditTrail.CountAsync(e => e.EntityId == requestId.ToString() && e.Action == "ExportAllocationList")));
 
         // Blinded roles never reach it.
-        using var manager = await SignedInAsync("datamanager");
+        using var manager = await app.SignedInAsync("datamanager");
         var denied = await manager.GetAsync($"/trials/{trial.Code}/allocation-list/{requestId}.csv", follow: false);
         Assert.True(denied.Status == HttpStatusCode.Forbidden || (denied.Response.Headers.Location?.ToString() ?? "").Contains("/Account/AccessDenied", StringComparison.Ordinal));
     }

@@ -53,8 +53,10 @@ public sealed class ResupplyCheck(
 
     private async Task<ResupplyOutcome> RunAllAsync(CancellationToken cancellationToken)
     {
+        // A locked trial takes no new shipments: its supply records are frozen with the rest of its data.
         var trials = await db.RandomizationLists.AsNoTracking()
             .Where(l => db.TrialSites.Any(s => s.TrialId == l.TrialId && s.DepotId != null))
+            .Where(l => db.Trials.Any(t => t.Id == l.TrialId && t.LockLevel == TrialLockLevel.Open))
             .Select(l => l.TrialId)
             .ToListAsync(cancellationToken);
         var total = new ResupplyOutcome(0, 0, 0, 0, []);

@@ -22,6 +22,7 @@ public sealed class ListAccess(
     CurrentUser me,
     Reauthentication reauthentication,
     Allocations allocations,
+    Randomization.ListVerifier verifier,
     TrialProtocols protocols,
     Notifier notifier,
     TimeProvider clock)
@@ -40,14 +41,27 @@ public sealed class ListAccess(
             result.Add(PurposeField, "Choose whether the list is to be viewed or exported.");
         }
 
+        var trial = await db.Trials.AsNoTracking().SingleOrDefaultAsync(t => t.Id == trialId, cancellationToken);
         if (string.IsNullOrWhiteSpace(justification) || justification.Trim().Length < 20 || justification.Length > 2000)
         {
-            result.Add(JustificationField, "Say why the whole list is needed now (20 to 2000 characters); the database is not locked, so this must be an exceptional need.");
+            // Whole-list access is normal once the database is hard-locked; before that it has to be an exceptional need.
+            result.Add(JustificationField, trial?.LockLevel == TrialLockLevel.Hard
+                ? "Say why the whole list is needed (20 to 2000 characters)."
+                : "Say why the whole list is needed now (20 to 2000 characters); the database is not locked, so this must be an exceptional need.");
         }
 
-        if (!await db.Trials.AnyAsync(t => t.Id == trialId, cancellationToken))
+        if (trial is null)
         {
             result.Add("", "No such trial.");
+        }
+        else if (parsed == ListAccessPurpose.FinalUnblinding && FinalUnblindingRefusal(trial) is { } refusal)
+        {
+            result.Add(PurposeField, refusal);
+        }
+        else if (parsed == ListAccessPurpose.FinalUnblinding
+            && await db.ListAccessRequests.AnyAsync(r => r.TrialId == trialId && r.Purpose == ListAccessPurpose.FinalUnblinding && r.ApprovedAt == null, cancellationToken))
+        {
+            result.Add(PurposeField, "Final unblinding is already asked for and waits for a second person.");
         }
 
         if (!result.Succeeded)
@@ -66,8 +80,10 @@ public sealed class ListAccess(
         };
         db.ListAccessRequests.Add(request);
         await db.SaveChangesAsync(cancellationToken);
-        await notifier.NotifyRolesAsync([TrialRoles.SafetyOfficer, TrialRoles.DsmbMember], "Request for the whole allocation list",
-            $"{me.DisplayName} asks to {parsed.ToString().ToLowerInvariant()} the whole allocation list. A second authorised person must approve it.",
+        await notifier.NotifyRolesAsync([TrialRoles.SafetyOfficer, TrialRoles.DsmbMember], parsed == ListAccessPurpose.FinalUnblinding ? "Request for final unblinding" : "Request for the whole allocation list",
+            parsed == ListAccessPurpose.FinalUnblinding
+                ? $"{me.DisplayName} asks for the final unblinding of {trial!.Code}. A second authorised person must approve it."
+                : $"{me.DisplayName} asks to {parsed.ToString().ToLowerInvariant()} the whole allocation list. A second authorised person must approve it.",
             await PageAsync(trialId, cancellationToken), db.CurrentActor, cancellationToken);
         return new(OperationResult.Success, request);
     }
@@ -97,6 +113,11 @@ public sealed class ListAccess(
             return OperationResult.Fail("", RevealAllocation.NotConfirmed);
         }
 
+        if (request.Purpose == ListAccessPurpose.FinalUnblinding)
+        {
+            return await ReleaseAsync(request, cancellationToken);
+        }
+
         var now = clock.GetUtcNow();
         request.ApprovedByUserId = me.Id;
         request.ApprovedByName = me.DisplayName;
@@ -121,6 +142,7 @@ public sealed class ListAccess(
             { } r when r.RequestedByUserId != me.Id => "Only the person who asked may use an approved request.",
             { ApprovedAt: null } => "The request is not approved yet: it needs a second authorised person.",
             { } r when r.ExpiresAt < now => "The approval has expired; ask again.",
+            { Purpose: ListAccessPurpose.FinalUnblinding } => "Final unblinding releases the allocation through the trial's exports, not here.",
             { } r when r.Purpose != use && use == ListAccessPurpose.Export => "This request was approved for viewing, not for export.",
             _ => null,
         };
@@ -170,6 +192,50 @@ public sealed class ListAccess(
         }
 
         return buffer.ToArray();
+    }
+
+    /// <summary>Why a trial cannot be finally unblinded now; null when it can.</summary>
+    public static string? FinalUnblindingRefusal(Trial trial) => trial switch
+    {
+        { FinalUnblindedAt: not null } => "The trial is already finally unblinded.",
+        { LockLevel: not TrialLockLevel.Hard } => "Final unblinding needs the database hard-locked first.",
+        _ => null,
+    };
+
+    /// <summary>
+    /// The second person's approval of final unblinding: the trial must still be hard-locked and its list must still match
+    /// the commitment published when it was generated; then the allocation is released to the data manager and the DSMB.
+    /// </summary>
+    private async Task<OperationResult> ReleaseAsync(ListAccessRequest request, CancellationToken cancellationToken)
+    {
+        var trial = await db.Trials.SingleAsync(t => t.Id == request.TrialId, cancellationToken);
+        if (FinalUnblindingRefusal(trial) is { } refusal)
+        {
+            return OperationResult.Fail("", refusal);
+        }
+
+        var verification = await verifier.VerifyAsync(trial.Id, cancellationToken);
+        if (!verification.Verified)
+        {
+            db.AuditAction("FinalUnblindingRefused", nameof(Trial), trial.Id.ToString(), new { Verification = verification.Message }, trial.Id);
+            await db.SaveChangesAsync(cancellationToken);
+            await notifier.NotifyRolesAsync([TrialRoles.SafetyOfficer], "Randomization list failed verification",
+                $"Final unblinding of {trial.Code} was refused because the list does not match its commitment: {verification.Message}", "/trials", db.CurrentActor, cancellationToken);
+            return OperationResult.Fail("", "The randomization list does not match its published commitment, so nothing was released. The safety officers have been alerted.");
+        }
+
+        var now = clock.GetUtcNow();
+        request.ApprovedByUserId = me.Id;
+        request.ApprovedByName = me.DisplayName;
+        request.ApprovedAt = now;
+        trial.FinalUnblindedAt = now;
+        db.AuditAction("FinalUnblinding", nameof(Trial), trial.Id.ToString(),
+            new { RequestedBy = request.RequestedByName, ApprovedBy = me.DisplayName, Commitment = verification.Message }, trial.Id);
+        await db.SaveChangesAsync(cancellationToken);
+        await notifier.NotifyRolesAsync([TrialRoles.SafetyOfficer, TrialRoles.DsmbMember, TrialRoles.DataManager], $"{trial.Code} is finally unblinded",
+            $"{request.RequestedByName} and {me.DisplayName} released the allocation of {trial.Code} after the database lock. The unblinded exports are open to the data manager and the DSMB.",
+            $"/trials/{trial.Code}/exports", db.CurrentActor, cancellationToken);
+        return OperationResult.Success;
     }
 
     private async Task<string> PageAsync(Guid trialId, CancellationToken cancellationToken) =>
