@@ -93,7 +93,9 @@ public sealed class ExportReader(TrialDbContext db, TrialProtocols protocols, Al
         var kits = await KitsAsync(trialId, current, exported, zones, people, cancellationToken);
         var signatures = scope.Signatures ? await SignaturesAsync(trialId, entries, currentVersions.Select(x => (x.Number, x.Version)).ToList(), cancellationToken) : [];
         var audit = scope.Audit
-            ? (await db.AuditTrail.AsNoTracking().Where(e => e.TrialId == trialId && e.ParticipantId != null).OrderBy(e => e.ChainSeq).ToListAsync(cancellationToken))
+            // By participant, not by trial: entries of records that name only their participant (form values, visits) carry no trial.
+            ? (await db.AuditTrail.AsNoTracking().Where(e => e.ParticipantId != null && db.Participants.Any(p => p.Id == e.ParticipantId && p.TrialId == trialId))
+                .OrderBy(e => e.ChainSeq).ToListAsync(cancellationToken))
                 .Where(e => exported.ContainsKey(e.ParticipantId!.Value))
                 .Select(e => new ExportAuditRecord(e.ChainSeq, e.ParticipantId!.Value, e.OccurredAt, e.UserId, e.UserName, e.Action, e.EntityType, e.EntityId, e.Reason, e.IpAddress))
                 .ToList()
