@@ -6,7 +6,6 @@ using TrialManager.Web.Authorization;
 using TrialManager.Web.Data;
 using TrialManager.Web.Features.DatabaseLock;
 using TrialManager.Web.Features.Exports;
-using TrialManager.Web.Features.Randomization;
 using TrialManager.Web.Features.Unblinding;
 using TrialManager.Web.Tests.Account;
 using TrialManager.Web.Tests.Infrastructure;
@@ -21,17 +20,7 @@ namespace TrialManager.Web.Tests.Exports;
 /// </summary>
 public class FinalUnblindingTests(TrialApp app) : IClassFixture<TrialApp>
 {
-    private async Task<(RandomizationTrial Trial, List<Guid> Ids)> RandomizedAsync(string code, int count = 3)
-    {
-        var trial = await RandomizationTrial.CreateAsync(app, code);
-        var ids = await trial.AddEligibleParticipantsAsync(app, "LON", count);
-        foreach (var id in ids)
-        {
-            Assert.True((await app.AsUserAsync("coordinator", s => s.GetRequiredService<RandomizeParticipant>().ExecuteAsync(id))).Succeeded);
-        }
-
-        return (trial, ids);
-    }
+    private Task<(RandomizationTrial Trial, List<Guid> Ids)> RandomizedAsync(string code, int count = 3) => RandomizationTrial.CreateRandomizedAsync(app, code, count);
 
     private sealed record Download(HttpStatusCode Status, string FileName, byte[] Content);
 
@@ -62,6 +51,11 @@ public class FinalUnblindingTests(TrialApp app) : IClassFixture<TrialApp>
             Assert.StartsWith($"{trial.Code}_", file.FileName, StringComparison.Ordinal);
             Assert.Contains("_blinded_", file.FileName, StringComparison.Ordinal);
             Assert.EndsWith($"_{hash[..16]}{extension}", file.FileName, StringComparison.Ordinal);
+            if (extension == ".xml")
+            {
+                Assert.Empty(OdmSchema.Validate(file.Content));
+            }
+
             var record = await app.WithDbAsync(db => db.ExportRecords.SingleAsync(r => r.ContentHash == hash));
             Assert.Equal(file.FileName, record.FileName);
             Assert.False(record.Unblinded);
@@ -135,6 +129,7 @@ public class FinalUnblindingTests(TrialApp app) : IClassFixture<TrialApp>
             var file = await DownloadAsync(browser, path);
             Assert.Equal(HttpStatusCode.OK, file.Status);
             Assert.Contains("_UNBLINDED_", file.FileName, StringComparison.Ordinal);
+            Assert.Empty(OdmSchema.Validate(file.Content));
             var xml = System.Xml.Linq.XDocument.Parse(System.Text.Encoding.UTF8.GetString(file.Content));
             System.Xml.Linq.XNamespace odm = "http://www.cdisc.org/ns/odm/v1.3";
             foreach (var id in ids)

@@ -74,6 +74,19 @@ public sealed class RandomizationTrial
         return new RandomizationTrial(trialId, code, protocol.Protocol);
     }
 
+    /// <summary>A new trial with <paramref name="count"/> London participants randomized by the London coordinator.</summary>
+    public static async Task<(RandomizationTrial Trial, List<Guid> Ids)> CreateRandomizedAsync(TrialApp app, string code, int count)
+    {
+        var trial = await CreateAsync(app, code);
+        var ids = await trial.AddEligibleParticipantsAsync(app, "LON", count);
+        foreach (var id in ids)
+        {
+            Assert.True((await app.AsUserAsync("coordinator", s => s.GetRequiredService<Features.Randomization.RandomizeParticipant>().ExecuteAsync(id))).Succeeded);
+        }
+
+        return (trial, ids);
+    }
+
     /// <summary>Wraps a trial created some other way (for example through its pages).</summary>
     public static async Task<RandomizationTrial> CreateFromExistingAsync(TrialApp app, Guid trialId)
     {

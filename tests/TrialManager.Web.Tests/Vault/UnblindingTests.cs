@@ -4,7 +4,6 @@ using Microsoft.Extensions.DependencyInjection;
 using TrialManager.Web.Authorization;
 using TrialManager.Web.Data;
 using TrialManager.Web.Features.Administration;
-using TrialManager.Web.Features.Randomization;
 using TrialManager.Web.Features.Unblinding;
 using TrialManager.Web.Tests.Account;
 using TrialManager.Web.Tests.Infrastructure;
@@ -17,17 +16,7 @@ namespace TrialManager.Web.Tests.Vault;
 /// </summary>
 public class UnblindingTests(TrialApp app) : IClassFixture<TrialApp>
 {
-    private async Task<(RandomizationTrial Trial, List<Guid> Ids)> RandomizedAsync(string code, int count = 2)
-    {
-        var trial = await RandomizationTrial.CreateAsync(app, code);
-        var ids = await trial.AddEligibleParticipantsAsync(app, "LON", count);
-        foreach (var id in ids)
-        {
-            Assert.True((await app.AsUserAsync("coordinator", s => s.GetRequiredService<RandomizeParticipant>().ExecuteAsync(id))).Succeeded);
-        }
-
-        return (trial, ids);
-    }
+    private Task<(RandomizationTrial Trial, List<Guid> Ids)> RandomizedAsync(string code, int count = 2) => RandomizationTrial.CreateRandomizedAsync(app, code, count);
 
     private static string Number(TrialApp app, Guid id) => app.WithDbAsync(db => db.Participants.Where(p => p.Id == id).Select(p => p.Number).SingleAsync()).GetAwaiter().GetResult();
 
