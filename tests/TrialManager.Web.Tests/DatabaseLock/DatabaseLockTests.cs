@@ -135,8 +135,8 @@ public class DatabaseLockTests(TrialApp app) : IClassFixture<TrialApp>
 
         var eligible = (await trial.AddEligibleParticipantsAsync(app, "LON", 1))[0];
         Assert.True((await LockAsync(trial.TrialId, TrialLockLevel.Hard)).Succeeded);
-        var kit = await app.WithDbAsync(db => db.Kits.Where(k => k.TrialId == trial.TrialId && k.State == KitState.AtSite).Select(k => k.Code).FirstAsync());
         var lon = await app.SiteIdAsync("LON");
+        var kit = await app.WithDbAsync(db => db.Kits.Where(k => k.TrialId == trial.TrialId && k.SiteId == lon && k.State == KitState.AtSite).Select(k => k.Code).FirstAsync());
 
         var randomizedAt = await app.WithDbAsync(db => db.Participants.Where(p => p.Id == id).Select(p => p.RandomizedAt!.Value).SingleAsync());
         var week1 = DateOnly.FromDateTime(randomizedAt.UtcDateTime).AddDays(7).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
