@@ -15,6 +15,24 @@ public enum TrialLockLevel
     Hard,
 }
 
+/// <summary>How every page, message and refusal words a lock level, so they all say the same.</summary>
+public static class TrialLockLevelWording
+{
+    public static string Words(this TrialLockLevel level) => level switch
+    {
+        TrialLockLevel.Hard => "hard-locked",
+        TrialLockLevel.Soft => "soft-locked",
+        _ => "open",
+    };
+
+    public static string Meaning(this TrialLockLevel level) => level switch
+    {
+        TrialLockLevel.Hard => "nothing in this trial can change.",
+        TrialLockLevel.Soft => "no new or changed data; open queries can still be answered and closed, and investigators can sign.",
+        _ => "data entry as usual.",
+    };
+}
+
 /// <summary>
 /// One change of a trial's lock level. Raising the level is done by one data manager at once; lowering it (an unlock)
 /// is asked for with a reason and applied only when a second, different person approves, or withdrawn.

@@ -7,7 +7,7 @@ namespace TrialManager.Web.Data;
 
 /// <summary>A write to a locked trial's records, refused; nothing of the save was written.</summary>
 public sealed class TrialLockedException(string trialCode, TrialLockLevel level)
-    : InvalidOperationException($"The database of trial {trialCode} is {(level == TrialLockLevel.Hard ? "hard" : "soft")}-locked: {(level == TrialLockLevel.Hard ? "nothing can change" : "no new or changed data")}. Nothing was saved.")
+    : InvalidOperationException($"The database of trial {trialCode} is {level.Words()}: {level.Meaning()} Nothing was saved.")
 {
     public string TrialCode { get; } = trialCode;
 
@@ -138,10 +138,26 @@ public static class DatabaseLockGuard
             return;
         }
 
-        var viaParticipant = pending.Where(p => p.TrialId is null && p.ParticipantId is not null).Select(p => p.ParticipantId!.Value).Distinct().ToList();
-        var trialOfParticipant = viaParticipant.Count == 0
-            ? []
-            : await db.Participants.AsNoTracking().Where(p => viaParticipant.Contains(p.Id)).ToDictionaryAsync(p => p.Id, p => p.TrialId, cancellationToken);
+        // A record that names only its participant (a form value, a visit) usually travels with one that names both (its
+        // form entry) or with the tracked participant: ask the database only for the rest, off the hot path of a save.
+        var trialOfParticipant = db.ChangeTracker.Entries<Participant>().ToDictionary(e => e.Entity.Id, e => e.Entity.TrialId);
+        foreach (var (_, _, trialId, participantId, _) in pending)
+        {
+            if (trialId is { } t && participantId is { } p)
+            {
+                trialOfParticipant[p] = t;
+            }
+        }
+
+        var unknown = pending.Where(p => p.TrialId is null && p.ParticipantId is { } id && !trialOfParticipant.ContainsKey(id)).Select(p => p.ParticipantId!.Value).Distinct().ToList();
+        if (unknown.Count > 0)
+        {
+            foreach (var (id, trial) in await db.Participants.AsNoTracking().Where(p => unknown.Contains(p.Id)).Select(p => new KeyValuePair<Guid, Guid>(p.Id, p.TrialId)).ToListAsync(cancellationToken))
+            {
+                trialOfParticipant[id] = trial;
+            }
+        }
+
         // A stratum cursor names only its list.
         var viaList = pending.Where(p => p.TrialId is null && p.ParticipantId is null && p.ListId is not null).Select(p => p.ListId!.Value).Distinct().ToList();
         var trialOfList = viaList.Count == 0

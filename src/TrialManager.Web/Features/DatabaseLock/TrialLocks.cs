@@ -29,7 +29,7 @@ public sealed class TrialLocks(TrialDbContext db, CurrentUser me, SignInManager<
         var result = new OperationResult();
         if (!EnumInput.TryRead<TrialLockLevel>(level, out var target) || trial is null || target <= trial.LockLevel)
         {
-            result.Add(LevelField, trial is null ? "No such trial." : $"Choose a level above the present one ({Words(trial.LockLevel)}).");
+            result.Add(LevelField, trial is null ? "No such trial." : $"Choose a level above the present one ({trial.LockLevel.Words()}).");
         }
 
         CheckReason(result, reason);
@@ -63,8 +63,8 @@ public sealed class TrialLocks(TrialDbContext db, CurrentUser me, SignInManager<
         trial.LockLevel = target;
         db.AuditAction("LockDatabase", nameof(Trial), trial.Id.ToString(), new { From = change.FromLevel.ToString(), To = target.ToString(), change.Reason }, trial.Id);
         await db.SaveChangesAsync(cancellationToken);
-        await notifier.NotifyRolesAsync(TrialRoles.All, $"{trial.Code} is {Words(target)}",
-            $"{me.DisplayName} {Words(target)} the database of {trial.Code}: {Meaning(target)} Reason: {change.Reason}", $"/trials/{trial.Code}/lock", db.CurrentActor, cancellationToken);
+        await notifier.NotifyRolesAsync(TrialRoles.All, $"{trial.Code} is {target.Words()}",
+            $"{me.DisplayName} {target.Words()} the database of {trial.Code}: {target.Meaning()} Reason: {change.Reason}", $"/trials/{trial.Code}/lock", db.CurrentActor, cancellationToken);
         return OperationResult.Success;
     }
 
@@ -86,7 +86,7 @@ public sealed class TrialLocks(TrialDbContext db, CurrentUser me, SignInManager<
 
         if (!EnumInput.TryRead<TrialLockLevel>(level, out var target) || target >= trial.LockLevel)
         {
-            result.Add(LevelField, $"Choose a level below the present one ({Words(trial.LockLevel)}).");
+            result.Add(LevelField, $"Choose a level below the present one ({trial.LockLevel.Words()}).");
         }
 
         CheckReason(result, reason);
@@ -114,7 +114,7 @@ public sealed class TrialLocks(TrialDbContext db, CurrentUser me, SignInManager<
         db.AuditAction("RequestUnlock", nameof(Trial), trial.Id.ToString(), new { From = change.FromLevel.ToString(), To = target.ToString(), change.Reason }, trial.Id);
         await db.SaveChangesAsync(cancellationToken);
         await notifier.NotifyRolesAsync([TrialRoles.DataManager, TrialRoles.Administrator], $"Unlock of {trial.Code} asked for",
-            $"{me.DisplayName} asks to take the database of {trial.Code} from {Words(change.FromLevel)} to {Words(target)}. A second person must approve. Reason: {change.Reason}",
+            $"{me.DisplayName} asks to take the database of {trial.Code} from {change.FromLevel.Words()} to {target.Words()}. A second person must approve. Reason: {change.Reason}",
             $"/trials/{trial.Code}/lock", db.CurrentActor, cancellationToken);
         return OperationResult.Success;
     }
@@ -158,8 +158,8 @@ public sealed class TrialLocks(TrialDbContext db, CurrentUser me, SignInManager<
         db.AuditAction("UnlockDatabase", nameof(Trial), trial.Id.ToString(),
             new { From = change.FromLevel.ToString(), To = change.ToLevel.ToString(), change.Reason, RequestedBy = change.RequestedByName, ApprovedBy = me.DisplayName }, trial.Id);
         await db.SaveChangesAsync(cancellationToken);
-        await notifier.NotifyRolesAsync(TrialRoles.All, $"{trial.Code} is {Words(change.ToLevel)}",
-            $"{change.RequestedByName} and {me.DisplayName} took the database of {trial.Code} from {Words(change.FromLevel)} to {Words(change.ToLevel)}. Reason: {change.Reason}",
+        await notifier.NotifyRolesAsync(TrialRoles.All, $"{trial.Code} is {change.ToLevel.Words()}",
+            $"{change.RequestedByName} and {me.DisplayName} took the database of {trial.Code} from {change.FromLevel.Words()} to {change.ToLevel.Words()}. Reason: {change.Reason}",
             $"/trials/{trial.Code}/lock", db.CurrentActor, cancellationToken);
         return OperationResult.Success;
     }
@@ -179,20 +179,6 @@ public sealed class TrialLocks(TrialDbContext db, CurrentUser me, SignInManager<
         await db.SaveChangesAsync(cancellationToken);
         return OperationResult.Success;
     }
-
-    public static string Words(TrialLockLevel level) => level switch
-    {
-        TrialLockLevel.Hard => "hard-locked",
-        TrialLockLevel.Soft => "soft-locked",
-        _ => "open",
-    };
-
-    public static string Meaning(TrialLockLevel level) => level switch
-    {
-        TrialLockLevel.Hard => "nothing in it can change.",
-        TrialLockLevel.Soft => "no new or changed data; open queries can still be answered and closed, and investigators can sign.",
-        _ => "data entry as usual.",
-    };
 
     private static void CheckReason(OperationResult result, string? reason)
     {

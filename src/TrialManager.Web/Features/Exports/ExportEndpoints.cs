@@ -32,6 +32,6 @@ public static class ExportEndpoints
         }
 
         var message = string.Join(" ", result.Outcome.Errors.SelectMany(e => e.Value));
-        return message == "No such trial." ? Results.NotFound() : Results.Text(message, statusCode: StatusCodes.Status403Forbidden);
+        return message == TrialExports.NoSuchTrial ? Results.NotFound() : Results.Text(message, statusCode: StatusCodes.Status403Forbidden);
     }
 }

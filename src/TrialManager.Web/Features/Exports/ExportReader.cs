@@ -10,7 +10,11 @@ namespace TrialManager.Web.Features.Exports;
 
 /// <summary>What an export includes beyond the clinical data.</summary>
 /// <param name="Unblinded">Each participant's arm; the caller has checked that the trial is finally unblinded and the person may have it.</param>
-public sealed record ExportScope(bool Audit = false, bool Signatures = false, bool Unblinded = false);
+public sealed record ExportScope(bool Audit = false, bool Signatures = false, bool Unblinded = false)
+{
+    /// <summary>The options as recorded with the file, e.g. "audit,signatures"; empty when none.</summary>
+    public string Options => string.Join(",", new[] { Audit ? "audit" : null, Signatures ? "signatures" : null }.OfType<string>());
+}
 
 /// <summary>
 /// Reads a whole trial for export in one pass, a query per kind of record (never per participant), after the caller's
@@ -37,8 +41,8 @@ public sealed class ExportReader(TrialDbContext db, TrialProtocols protocols, Al
         var zones = sites.ToDictionary(s => s.Id, s => TimeZoneInfo.FindSystemTimeZoneById(s.TimeZone));
 
         var people = await db.Participants.AsNoTracking().Where(p => p.TrialId == trialId).OrderBy(p => p.Number).ToListAsync(cancellationToken);
-        var byId = people.ToDictionary(p => p.Id);
-        DateOnly? RandomizedOn(Participant p) => p.RandomizedAt is { } at ? SiteCalendar.LocalDate(at, zones[p.SiteId]) : null;
+        var zoneOf = people.ToDictionary(p => p.Id, p => zones[p.SiteId]);
+        DateOnly? RandomizedOn(Participant p) => p.RandomizedAt is { } at ? SiteCalendar.LocalDate(at, zoneOf[p.Id]) : null;
         var participants = people.Select(p => new ExportParticipant(
             p.Id, p.Number, siteById[p.SiteId].Code, sequenceOf[p.ProtocolVersionId], p.Status, p.YearOfBirth, p.Sex, p.ConsentedOn, p.StratumLevels,
             p.RandomizationNumber, p.RandomizedAt, RandomizedOn(p), p.DrugDiscontinuedOn, p.WithdrawnOn, p.WithdrawalReason)).ToList();
@@ -90,7 +94,7 @@ public sealed class ExportReader(TrialDbContext db, TrialProtocols protocols, Al
             .OrderBy(d => d.Participant, StringComparer.Ordinal).ThenBy(d => d.StudyDay)
             .ToList();
 
-        var kits = await KitsAsync(trialId, current, exported, zones, people, cancellationToken);
+        var kits = await KitsAsync(trialId, current, exported, zoneOf, cancellationToken);
         var signatures = scope.Signatures ? await SignaturesAsync(trialId, entries, currentVersions.Select(x => (x.Number, x.Version)).ToList(), cancellationToken) : [];
         var audit = scope.Audit
             // By participant, not by trial: entries of records that name only their participant (form values, visits) carry no trial.
@@ -114,9 +118,8 @@ public sealed class ExportReader(TrialDbContext db, TrialProtocols protocols, Al
             }
         }
 
-        var protocol = current;
         return new ExportSnapshot(
-            new ExportTrial(trial.Id, trial.Code, trial.Title, protocol.Sponsor, protocol.RegistryId, protocol.Phase, clock.GetUtcNow(), exportedByName, trial.LockLevel),
+            new ExportTrial(trial.Id, trial.Code, trial.Title, current.Sponsor, current.RegistryId, current.Phase, clock.GetUtcNow(), exportedByName, trial.LockLevel),
             versions,
             sites.Select(s => new ExportSite(s.Id, s.Code, s.Name, s.Country)).ToList(),
             participants, visits, forms, adverseEvents, diary, kits, signatures, audit, arms);
@@ -139,11 +142,9 @@ public sealed class ExportReader(TrialDbContext db, TrialProtocols protocols, Al
         Guid trialId,
         Domain.Protocols.Protocol protocol,
         Dictionary<Guid, ExportParticipant> exported,
-        Dictionary<Guid, TimeZoneInfo> zones,
-        List<Participant> people,
+        Dictionary<Guid, TimeZoneInfo> zoneOf,
         CancellationToken cancellationToken)
     {
-        var siteOf = people.ToDictionary(p => p.Id, p => p.SiteId);
         var dispensings = await db.Dispensings.AsNoTracking().Where(d => d.TrialId == trialId)
             .Join(db.Kits, d => d.KitId, k => k.Id, (d, k) => new { d.ParticipantId, d.KitCode, d.VisitCode, d.Kind, d.At, k.State, k.ReturnedOn, k.UnusedUnitsReturned })
             .ToListAsync(cancellationToken);
@@ -151,7 +152,7 @@ public sealed class ExportReader(TrialDbContext db, TrialProtocols protocols, Al
             .Select(d =>
             {
                 var p = exported[d.ParticipantId];
-                var dispensedOn = SiteCalendar.LocalDate(d.At, zones[siteOf[d.ParticipantId]]);
+                var dispensedOn = SiteCalendar.LocalDate(d.At, zoneOf[d.ParticipantId]);
                 AdherenceResult? adherence = d.ReturnedOn is { } returned && d.UnusedUnitsReturned is { } unused && p.RandomizedOn is { } randomizedOn
                     ? Adherence.FromReturnedKit(protocol.Dosing, protocol.Kits, randomizedOn, dispensedOn, returned, unused)
                     : null;

@@ -611,9 +611,9 @@ public static class OdmExport
                 new(FormStatusCodeList, "Form status", "text", EnumChoices<FormStatus>()),
                 new("CL.TM.SUBJ.STATUS", "Participant status", "text", EnumChoices<ParticipantStatus>()),
                 new("CL.TM.AE.SERCRIT", "Seriousness criteria", "text", protocol.Safety.SeriousnessCriteria),
-                new("CL.TM.AE.REL", "Causality", "text", EnumChoices<Causality>()),
-                new("CL.TM.AE.ACN", "Action taken", "text", EnumChoices<ActionTaken>()),
-                new("CL.TM.AE.OUT", "Outcome", "text", EnumChoices<EventOutcome>()),
+                new("CL.TM.AE.REL", "Causality", "text", EnumChoices<Causality>(c => c.Describe())),
+                new("CL.TM.AE.ACN", "Action taken", "text", EnumChoices<ActionTaken>(a => a.Describe())),
+                new("CL.TM.AE.OUT", "Outcome", "text", EnumChoices<EventOutcome>(o => o.Describe())),
                 new("CL.TM.AE.AESI", "Adverse events of special interest", "text", [.. protocol.Safety.SpecialInterestEvents.Select(e => new Choice(e.Code, e.Term))]),
                 new("CL.TM.KIT.KIND", "Dispensing kind", "text", EnumChoices<DispensingKind>()),
             };
@@ -625,11 +625,12 @@ public static class OdmExport
             return lists;
         }
 
-        private static List<Choice> EnumChoices<T>()
+        /// <summary>Each value coded by its name; decoded by the domain's own wording where it has one (the AE pages' labels).</summary>
+        private static List<Choice> EnumChoices<T>(Func<T, string>? describe = null)
             where T : struct, Enum =>
-            [.. Enum.GetNames<T>().Select(name => new Choice(name, Words(name)))];
+            [.. Enum.GetValues<T>().Select(value => new Choice(value.ToString(), describe?.Invoke(value) ?? Words(value.ToString())))];
 
-        /// <summary>"PossiblyRelated" as "Possibly related".</summary>
+        /// <summary>"ScreenFailed" as "Screen failed", for enums without a wording of their own.</summary>
         private static string Words(string name)
         {
             var builder = new StringBuilder(name.Length + 4);

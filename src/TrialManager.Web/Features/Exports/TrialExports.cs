@@ -11,10 +11,7 @@ namespace TrialManager.Web.Features.Exports;
 public sealed record ExportFile(string FileName, string ContentType, byte[] Content, string ContentHash);
 
 /// <summary>What was asked for: the format, and for ODM whether audit records and signatures go in.</summary>
-public sealed record ExportRequest(ExportFormat Format, bool Unblinded = false, bool Audit = false, bool Signatures = false)
-{
-    public string Options => string.Join(",", new[] { Audit ? "audit" : null, Signatures ? "signatures" : null }.OfType<string>());
-}
+public sealed record ExportRequest(ExportFormat Format, bool Unblinded = false, bool Audit = false, bool Signatures = false);
 
 /// <summary>
 /// Exports of a whole trial. Blinded exports are the data manager's, at any time (marked with the lock level). Unblinded
@@ -23,6 +20,8 @@ public sealed record ExportRequest(ExportFormat Format, bool Unblinded = false, 
 /// </summary>
 public sealed class TrialExports(TrialDbContext db, CurrentUser me, ExportReader reader)
 {
+    public const string NoSuchTrial = "No such trial.";
+
     public const string NotUnblinded = "Unblinded exports open only after final unblinding: the database hard-locked, then two people approving the release.";
 
     public async Task<OperationResult<ExportFile>> ExportAsync(string trialCode, ExportRequest request, CancellationToken cancellationToken = default)
@@ -31,7 +30,7 @@ public sealed class TrialExports(TrialDbContext db, CurrentUser me, ExportReader
         var trial = await db.Trials.AsNoTracking().SingleOrDefaultAsync(t => t.Code == trialCode, cancellationToken);
         if (trial is null)
         {
-            return new(OperationResult.Fail("", "No such trial."), null);
+            return new(OperationResult.Fail("", NoSuchTrial), null);
         }
 
         // The DSMB holds the allocation's confidentiality, not the data cleaning: its members take only the final, unblinded data.
@@ -49,18 +48,18 @@ public sealed class TrialExports(TrialDbContext db, CurrentUser me, ExportReader
 
         var scope = new ExportScope(Audit: request.Format == ExportFormat.Odm && request.Audit, Signatures: request.Format == ExportFormat.Odm && request.Signatures, Unblinded: request.Unblinded);
         var snapshot = await reader.ReadAsync(trial.Id, scope, me.DisplayName, cancellationToken);
-        var (content, contentType, extension) = request.Format == ExportFormat.Odm
-            ? (OdmExport.Write(snapshot), "application/xml", "xml")
-            : (await CsvExport.WriteAsync(snapshot, cancellationToken), "application/zip", "zip");
+        var (content, contentType, kind, extension) = request.Format == ExportFormat.Odm
+            ? (OdmExport.Write(snapshot), "application/xml", "odm", "xml")
+            : (await CsvExport.WriteAsync(snapshot, cancellationToken), "application/zip", "csv", "zip");
         var hash = Convert.ToHexStringLower(SHA256.HashData(content));
         var at = snapshot.Trial.ExportedAt.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
-        var fileName = $"{trial.Code}_{extension switch { "xml" => "odm", _ => "csv" }}_{(request.Unblinded ? "UNBLINDED" : "blinded")}_{at}_{hash[..16]}.{extension}";
+        var fileName = $"{trial.Code}_{kind}_{(request.Unblinded ? "UNBLINDED" : "blinded")}_{at}_{hash[..16]}.{extension}";
         var record = new ExportRecord
         {
             TrialId = trial.Id,
             Format = request.Format,
             Unblinded = request.Unblinded,
-            Options = scope.Audit || scope.Signatures ? request.Options : "",
+            Options = scope.Options,
             FileName = fileName,
             ContentHash = hash,
             Bytes = content.LongLength,
