@@ -22,7 +22,11 @@ internal sealed class BenchApp(string connectionString, string masterKey) : WebA
         builder.UseSetting("TrialManager:SeedDemo", "false");
         builder.UseSetting("TrialManager:MigrateOnStart", "true");
         builder.ConfigureLogging(logging => logging.ClearProviders());
+        builder.ConfigureServices(services => services.ConfigureDbContext<TrialDbContext>(options => options.AddInterceptors(Commands)));
     }
+
+    /// <summary>Every SQL command the app sends through EF Core (Identity's included).</summary>
+    public SqlCommandCounter Commands { get; } = new();
 
     /// <summary>The signed-in principal Identity builds for the user (built once; a request carries it in its cookie).</summary>
     public async Task<ClaimsPrincipal> PrincipalAsync(string email)

@@ -27,6 +27,9 @@ internal static class CasebookBenchmark
 {
     private const int RawLinesPerPage = 64;
 
+    /// <summary>The raw PDFsharp rate of the last run, for other figures of the same run to be compared with.</summary>
+    public static double RawPagesPerSecond { get; private set; } = double.NaN;
+
     public static Task<string> RunAsync(bool quick)
     {
         var participants = quick ? 20 : 100;
@@ -55,6 +58,7 @@ internal static class CasebookBenchmark
 
         var casebookRate = Median(casebookRuns.Select(r => r.PagesPerSecond));
         var rawRate = Median(rawRuns.Select(r => r.PagesPerSecond));
+        RawPagesPerSecond = rawRate;
         var pages = casebookRuns[0].Pages;
         var bytes = casebookRuns[0].Bytes;
         var audit = data.Average(d => d.Audit.Entries.Count);

@@ -13,13 +13,16 @@ internal static partial class Pgbench
         await RunAsync(binDirectory, connectionString, ["-i", "-q", "-s", scale.ToString(CultureInfo.InvariantCulture)]);
     }
 
-    /// <summary>Transactions per second (excluding connection set-up) with <paramref name="clients"/> clients for <paramref name="seconds"/>.</summary>
-    public static async Task<double> RunAsync(string binDirectory, string connectionString, int clients, int seconds)
+    /// <summary>Transactions per second (excluding connection set-up) and transactions done, with <paramref name="clients"/> clients for <paramref name="seconds"/>.</summary>
+    public static async Task<(double Tps, long Transactions)> RunAsync(string binDirectory, string connectionString, int clients, int seconds)
     {
         var output = await RunAsync(binDirectory, connectionString,
             ["-n", "-c", clients.ToString(CultureInfo.InvariantCulture), "-j", Math.Min(clients, Environment.ProcessorCount).ToString(CultureInfo.InvariantCulture), "-T", seconds.ToString(CultureInfo.InvariantCulture)]);
         var match = TpsLine().Match(output);
-        return match.Success ? double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : throw new InvalidOperationException("pgbench printed no tps: " + output);
+        var done = DoneLine().Match(output);
+        return match.Success && done.Success
+            ? (double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), long.Parse(done.Groups[1].Value, CultureInfo.InvariantCulture))
+            : throw new InvalidOperationException("pgbench printed no tps: " + output);
     }
 
     private static async Task<string> RunAsync(string binDirectory, string connectionString, IReadOnlyList<string> arguments)
@@ -46,4 +49,7 @@ internal static partial class Pgbench
 
     [GeneratedRegex(@"tps = ([0-9.]+) \(without initial connection time\)")]
     private static partial Regex TpsLine();
+
+    [GeneratedRegex(@"number of transactions actually processed: ([0-9]+)")]
+    private static partial Regex DoneLine();
 }

@@ -6,7 +6,7 @@ namespace TrialManager.Benchmarks;
 
 /// <summary>
 /// One command per benchmark; each prints a markdown table and records it, with date and commit, in bench/results/.
-///   dotnet run -c Release --project bench/TrialManager.Benchmarks -- randomization|casebook [--quick]
+///   dotnet run -c Release --project bench/TrialManager.Benchmarks -- randomization|casebook|scale [--quick]
 /// (A named class, not top-level statements: the web app's own Program is referenced here.)
 /// </summary>
 internal static class BenchmarkCommand
@@ -24,8 +24,14 @@ internal static class BenchmarkCommand
             case "casebook":
                 table = await CasebookBenchmark.RunAsync(quick);
                 break;
+            case "scale":
+                table = await ScaleBenchmark.RunAsync(quick);
+                break;
+            case "generate":
+                return await Generation.GenerateCommand.RunAsync(args);
             default:
-                Console.Error.WriteLine("Usage: dotnet run -c Release --project bench/TrialManager.Benchmarks -- randomization|casebook [--quick]");
+                Console.Error.WriteLine("Usage: dotnet run -c Release --project bench/TrialManager.Benchmarks -- randomization|casebook|scale [--quick]");
+                Console.Error.WriteLine("       dotnet run -c Release --project bench/TrialManager.Benchmarks -- " + Generation.GenerateCommand.Usage);
                 return 2;
         }
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
+using System.Security.Claims;
 using System.Text;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -41,29 +42,53 @@ internal static class RandomizationBenchmark
         await using var app = new BenchApp(cluster.ConnectionString("bench"), MasterKey.NewBase64());
         _ = app.Services;
         var (coordinator, trialId) = await SetUpTrialAsync(app, sites, participantsPerSite);
-        var participants = new ConcurrentQueue<Guid>(await app.Services.GetRequiredService<IDbContextFactory<TrialDbContext>>().CreateDbContext()
-            .Participants.Where(p => p.TrialId == trialId).OrderBy(p => p.Number).Select(p => p.Id).ToListAsync());
+        var principal = await app.PrincipalAsync(coordinator);
+        var enrolled = await app.Services.GetRequiredService<IDbContextFactory<TrialDbContext>>().CreateDbContext()
+            .Participants.Where(p => p.TrialId == trialId).Select(p => new { p.Id, p.SiteId, p.Number }).ToListAsync();
+        var queue = SitesInTurn(enrolled.Select(p => (p.Id, p.SiteId, p.Number)), _ => principal);
+        var table = await LevelsTableAsync(app, cluster, "pgbench", queue, perClientLevel, seconds);
+        return string.Create(CultureInfo.InvariantCulture, $"Randomization: {sites} sites, {sites * 2} strata, the real operation in-process; pgbench TPC-B-like (scale 8, -T {seconds}) on the same durable PostgreSQL server, run after each level.")
+            + Environment.NewLine + Environment.NewLine + table;
+    }
 
-        // Warm up the app (JIT, pools, caches) before anything is timed.
-        await RandomizeManyAsync(app, coordinator, participants, clients: 4, count: 40);
+    /// <summary>
+    /// Sites take turns in the queue, as concurrent randomizations in a multi-site trial mostly come from different sites
+    /// (a queue in number order would put every client on one site's two strata and measure only that stratum's row lock).
+    /// </summary>
+    internal static ConcurrentQueue<(Guid Participant, ClaimsPrincipal Actor)> SitesInTurn(IEnumerable<(Guid Id, Guid SiteId, string Number)> participants, Func<Guid, ClaimsPrincipal> actorOfSite) =>
+        new(participants
+            .GroupBy(p => p.SiteId)
+            .SelectMany(site => site.OrderBy(p => p.Number, StringComparer.Ordinal).Select((p, turn) => (p.Id, p.SiteId, p.Number, Turn: turn)))
+            .OrderBy(p => p.Turn).ThenBy(p => p.Number, StringComparer.Ordinal)
+            .Select(p => (p.Id, actorOfSite(p.SiteId))));
 
+    /// <summary>
+    /// Warms up, then randomizes <paramref name="counts"/>[i] participants with 1, 8 and 32 clients, each level followed
+    /// by pgbench with as many clients on the same server; a markdown table with the ratio, the SQL commands per
+    /// randomization and where the CPU went (this process, PostgreSQL) next to PostgreSQL's CPU per pgbench transaction.
+    /// </summary>
+    internal static async Task<string> LevelsTableAsync(BenchApp app, EmbeddedPostgres cluster, string pgbenchDatabase, ConcurrentQueue<(Guid Participant, ClaimsPrincipal Actor)> queue, int[] counts, int seconds)
+    {
+        await RandomizeManyAsync(app, queue, clients: 4, count: 40);
         var rows = new List<string>();
-        foreach (var (clients, count) in ClientCounts.Zip(perClientLevel))
+        var cpu = new CpuMeter(cluster.DataDirectory);
+        foreach (var (clients, count) in ClientCounts.Zip(counts))
         {
-            var latencies = await RandomizeManyAsync(app, coordinator, participants, clients, count);
-            var tps = await Pgbench.RunAsync(cluster.BinDirectory, cluster.ConnectionString("pgbench"), clients, seconds);
+            var (cpuBefore, commandsBefore) = (cpu.Read(), app.Commands.Count);
+            var latencies = await RandomizeManyAsync(app, queue, clients, count);
+            var (cpuAfter, commandsAfter) = (cpu.Read(), app.Commands.Count);
+            var (tps, transactions) = await Pgbench.RunAsync(cluster.BinDirectory, cluster.ConnectionString(pgbenchDatabase), clients, seconds);
+            var cpuPgbench = cpu.Read();
             latencies.Sort();
             var rate = latencies.Count / latencies.Wall.TotalSeconds;
             rows.Add(string.Create(CultureInfo.InvariantCulture,
-                $"| {clients} | {latencies.Count} | {rate:0.0} | {latencies.Percentile(0.50):0.0} | {latencies.Percentile(0.99):0.0} | {tps:0.0} | {rate / tps:0.00} |"));
+                $"| {clients} | {latencies.Count} | {rate:0.0} | {latencies.Percentile(0.50):0.0} | {latencies.Percentile(0.99):0.0} | {(commandsAfter - commandsBefore) / (double)latencies.Count:0.0} | {(cpuAfter.App - cpuBefore.App).TotalMilliseconds / latencies.Count:0.00} | {(cpuAfter.Database - cpuBefore.Database).TotalMilliseconds / latencies.Count:0.00} | {tps:0.0} | {(cpuPgbench.Database - cpuAfter.Database).TotalMilliseconds / Math.Max(1, transactions):0.00} | **{rate / tps:0.00}** |"));
             Console.Error.WriteLine(rows[^1]);
         }
 
         return new StringBuilder()
-            .AppendLine(CultureInfo.InvariantCulture, $"Randomization: {sites} sites, {sites * 2} strata, the real operation in-process; pgbench TPC-B-like (scale 8, -T {seconds}) on the same durable PostgreSQL server, run after each level.")
-            .AppendLine()
-            .AppendLine("| clients | randomizations | randomizations/s | p50 ms | p99 ms | pgbench tps | ratio |")
-            .AppendLine("|---:|---:|---:|---:|---:|---:|---:|")
+            .AppendLine("| clients | randomizations | randomizations/s | p50 ms | p99 ms | SQL commands each | app CPU ms each | PostgreSQL CPU ms each | pgbench tps | PostgreSQL CPU ms per pgbench transaction | ratio |")
+            .AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
             .AppendJoin(Environment.NewLine, rows)
             .AppendLine()
             .ToString();
@@ -90,7 +115,7 @@ internal static class RandomizationBenchmark
             await users.AddToRoleAsync(user, role);
         }
 
-        var text = ProtocolText(siteCount, participantsPerSite);
+        var text = Generation.ScaleProtocol.Text(Generation.ScaleProtocol.LondonSites(siteCount), (participantsPerSite / 2) + 20, participantsPerSite + 20);
         var trialId = await app.AsUserAsync(admin, async s =>
         {
             var imported = await s.GetRequiredService<ProtocolImporter>().ImportAsync(text, "bench.yaml", new ProtocolImportActor("bench", "benchmark"));
@@ -134,37 +159,17 @@ internal static class RandomizationBenchmark
         return (coordinator, trialId);
     }
 
-    /// <summary>The shipped psilocybin protocol with many sites, enough slots and a realistic stock per site.</summary>
-    private static string ProtocolText(int siteCount, int participantsPerSite)
+    private static async Task<Latencies> RandomizeManyAsync(BenchApp app, ConcurrentQueue<(Guid Participant, ClaimsPrincipal Actor)> queue, int clients, int count)
     {
-        var text = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "protocols", "psilocybin-mdd.yaml"));
-        var start = text.IndexOf("sites:\n", StringComparison.Ordinal);
-        var end = text.IndexOf("dosing:", StringComparison.Ordinal);
-        var sites = new StringBuilder("sites:\n");
-        for (var i = 1; i <= siteCount; i++)
-        {
-            sites.Append(CultureInfo.InvariantCulture, $"  - code: S{i:00}\n    name: Benchmark site {i}\n    country: GB\n    time_zone: Europe/London\n");
-        }
-
-        var slots = (participantsPerSite / 2) + 20;
-        return (text[..start] + sites + "\n" + text[end..])
-            .Replace("slots_per_stratum: 60", $"slots_per_stratum: {slots}", StringComparison.Ordinal)
-            .Replace("initial_stock_per_site: 12", $"initial_stock_per_site: {participantsPerSite + 20}", StringComparison.Ordinal)
-            .Replace("resupply_max: 12", $"resupply_max: {participantsPerSite + 20}", StringComparison.Ordinal);
-    }
-
-    private static async Task<Latencies> RandomizeManyAsync(BenchApp app, string coordinator, ConcurrentQueue<Guid> participants, int clients, int count)
-    {
-        var principal = await app.PrincipalAsync(coordinator);
         var latencies = new ConcurrentBag<double>();
         var remaining = count;
         var wall = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, clients).Select(_ => Task.Run(async () =>
         {
-            while (Interlocked.Decrement(ref remaining) >= 0 && participants.TryDequeue(out var id))
+            while (Interlocked.Decrement(ref remaining) >= 0 && queue.TryDequeue(out var next))
             {
                 var watch = Stopwatch.StartNew();
-                var result = await app.AsAsync(principal, s => s.GetRequiredService<RandomizeParticipant>().ExecuteAsync(id));
+                var result = await app.AsAsync(next.Actor, s => s.GetRequiredService<RandomizeParticipant>().ExecuteAsync(next.Participant));
                 latencies.Add(watch.Elapsed.TotalMilliseconds);
                 if (!result.Succeeded)
                 {
@@ -172,7 +177,7 @@ internal static class RandomizationBenchmark
                 }
             }
         })));
-        return new Latencies([.. latencies], wall.Elapsed);
+        return latencies.IsEmpty ? throw new InvalidOperationException("No eligible participant was left to randomize.") : new Latencies([.. latencies], wall.Elapsed);
     }
 
     private sealed record Latencies(List<double> Values, TimeSpan Wall)

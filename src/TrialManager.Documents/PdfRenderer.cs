@@ -25,6 +25,9 @@ public static class PdfRenderer
         var layout = Lay(document, options, hash);
 
         using var pdf = new PdfDocument();
+        // Deflate at its fastest level: the embedded font subsets and page contents were about a quarter of the
+        // render time at the default level; files come out about a quarter larger (a 30-page casebook: 137 to 172 KiB).
+        pdf.Options.FlateEncodeMode = PdfFlateEncodeMode.BestSpeed;
         pdf.Info.Title = TextNormalizer.Normalize(document.Title);
         pdf.Info.Author = Author;
         pdf.Info.Subject = TextNormalizer.Normalize(document.Subject);

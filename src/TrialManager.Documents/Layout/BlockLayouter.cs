@@ -105,9 +105,9 @@ internal sealed class BlockLayouter(double width, double pageCapacity)
         {
             var row = new Row { PadX = 2, PadY = 1.5, BottomRule = true };
             var label = new Cell(0, labelWidth);
-            label.Lines.AddRange(TextWrapper.Wrap(item.Label, new Style(Face.Sans, Typography.Body, Ink.Gray), row.ContentWidth(label)));
+            label.Lines.AddLines(TextWrapper.Wrap(item.Label, new Style(Face.Sans, Typography.Body, Ink.Gray), row.ContentWidth(label)));
             var value = new Cell(labelWidth, width - labelWidth);
-            value.Lines.AddRange(TextWrapper.Wrap(item.Value, Typography.BodyText, row.ContentWidth(value)));
+            value.Lines.AddLines(TextWrapper.Wrap(item.Value, Typography.BodyText, row.ContentWidth(value)));
             row.Cells.Add(label);
             row.Cells.Add(value);
             slices.Add(new RowSlice(row));
@@ -151,15 +151,18 @@ internal sealed class BlockLayouter(double width, double pageCapacity)
     private static Row TableRow(IReadOnlyList<string?> texts, IReadOnlyList<TableColumn> columns, double[] xs, Style style, CellFill fill)
     {
         var row = new Row { PadX = 3, PadY = 2 };
+        // Tables are most of a long document's rows: sized once rather than grown.
+        row.Cells.Capacity = columns.Count;
         for (var c = 0; c < columns.Count; c++)
         {
             var cell = new Cell(xs[c], xs[c + 1] - xs[c]) { Border = true, Fill = fill };
             var available = row.ContentWidth(cell);
-            foreach (var line in TextWrapper.Wrap(texts[c], style, available))
+            var lines = TextWrapper.Wrap(texts[c], style, available);
+            foreach (var line in lines)
             {
                 line.Align(columns[c].Alignment, available);
-                cell.Lines.Add(line);
             }
+            cell.Lines.AddLines(lines);
             row.Cells.Add(cell);
         }
         return row;
@@ -169,7 +172,7 @@ internal sealed class BlockLayouter(double width, double pageCapacity)
     {
         var row = new Row { PadX = 0, PadY = 1.5 };
         var cell = new Cell(0, width);
-        cell.Lines.AddRange(CheckLines(box.Label, box.FieldCode, box.Checked, Typography.BodyText, width));
+        cell.Lines.AddLines(CheckLines(box.Label, box.FieldCode, box.Checked, Typography.BodyText, width));
         row.Cells.Add(cell);
         return [new RowSlice(row) { SpaceBefore = Typography.BlockGap / 2 }];
     }
@@ -186,7 +189,7 @@ internal sealed class BlockLayouter(double width, double pageCapacity)
             row.Cells.Add(label);
         }
         var options = new Cell(optionsX, width - optionsX);
-        options.Lines.AddRange(FlowChoices(field.Options, Typography.BodyText, row.ContentWidth(options), field.Vertical));
+        options.Lines.AddLines(FlowChoices(field.Options, Typography.BodyText, row.ContentWidth(options), field.Vertical));
         row.Cells.Add(options);
         return [new RowSlice(row) { SpaceBefore = Typography.BlockGap / 2 }];
     }
@@ -215,7 +218,7 @@ internal sealed class BlockLayouter(double width, double pageCapacity)
         var cell = new Cell(0, width) { Border = true };
         var available = row.ContentWidth(cell);
         var labelStyle = new Style(Face.SansBold, Typography.Body);
-        cell.Lines.AddRange(TextWrapper.Wrap(block.Caption, new Style(Face.SansBold, Typography.Small, Ink.Gray), available));
+        cell.Lines.AddLines(TextWrapper.Wrap(block.Caption, new Style(Face.SansBold, Typography.Small, Ink.Gray), available));
         if (block.Signature is { } signature)
         {
             var at = signature.SignedAtUtc.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + " UTC";
@@ -226,16 +229,16 @@ internal sealed class BlockLayouter(double width, double pageCapacity)
                 ("Meaning: ", signature.Meaning),
             })
             {
-                cell.Lines.AddRange(TextWrapper.Wrap([new Run(name, labelStyle), new Run(value, Typography.BodyText)], available, Typography.Body));
+                cell.Lines.AddLines(TextWrapper.Wrap([new Run(name, labelStyle), new Run(value, Typography.BodyText)], available, Typography.Body));
             }
             if (!string.IsNullOrWhiteSpace(signature.Note))
             {
-                cell.Lines.AddRange(TextWrapper.Wrap(signature.Note, new Style(Face.Sans, Typography.Small, Ink.Gray), available));
+                cell.Lines.AddLines(TextWrapper.Wrap(signature.Note, new Style(Face.Sans, Typography.Small, Ink.Gray), available));
             }
         }
         else
         {
-            cell.Lines.AddRange(TextWrapper.Wrap("Not signed", new Style(Face.SansBold, Typography.Heading2), available));
+            cell.Lines.AddLines(TextWrapper.Wrap("Not signed", new Style(Face.SansBold, Typography.Heading2), available));
         }
         row.Cells.Add(cell);
         return [new RowSlice(row) { SpaceBefore = Typography.BlockGap * 1.5 }];
@@ -248,7 +251,7 @@ internal sealed class BlockLayouter(double width, double pageCapacity)
         {
             var row = new Row { PadX = 3, PadY = 2 };
             var cell = new Cell(0, width) { Border = true, Fill = CellFill.Header };
-            cell.Lines.AddRange(TextWrapper.Wrap(grid.Title, new Style(Face.SansBold, Typography.Small), row.ContentWidth(cell)));
+            cell.Lines.AddLines(TextWrapper.Wrap(grid.Title, new Style(Face.SansBold, Typography.Small), row.ContentWidth(cell)));
             row.Cells.Add(cell);
             slices.Add(new RowSlice(row) { KeepWithNext = true });
         }
@@ -272,15 +275,15 @@ internal sealed class BlockLayouter(double width, double pageCapacity)
                 {
                     runs.Add(new Run(" [" + spec.FieldCode + "]", codeStyle));
                 }
-                cell.Lines.AddRange(TextWrapper.Wrap(runs, available, Typography.Label));
+                cell.Lines.AddLines(TextWrapper.Wrap(runs, available, Typography.Label));
                 var valueLines = new List<LineItem>();
                 if (spec.Choices is { } choices)
                 {
-                    valueLines.AddRange(FlowChoices(choices, new Style(Face.Sans, Typography.Small), available, vertical: true));
+                    valueLines.AddLines(FlowChoices(choices, new Style(Face.Sans, Typography.Small), available, vertical: true));
                 }
                 else if (!string.IsNullOrEmpty(spec.Value))
                 {
-                    valueLines.AddRange(TextWrapper.Wrap(spec.Value, Typography.BodyText, available));
+                    valueLines.AddLines(TextWrapper.Wrap(spec.Value, Typography.BodyText, available));
                 }
                 var minimum = Math.Clamp(spec.Lines, 1, MaxLines) * TextLine.HeightFor(Typography.Body);
                 var valueHeight = valueLines.Sum(l => l.Height);
@@ -325,12 +328,12 @@ internal sealed class BlockLayouter(double width, double pageCapacity)
         {
             var row = new Row { PadX = 3, PadY = 1.5 };
             var label = new Cell(0, labelWidth);
-            label.Lines.AddRange(TextWrapper.Wrap(item.Label, style, row.ContentWidth(label)));
+            label.Lines.AddLines(TextWrapper.Wrap(item.Label, style, row.ContentWidth(label)));
             var bar = new Cell(labelWidth, valueX - labelWidth) { LeftRule = true };
             var barRoom = row.ContentWidth(bar);
             bar.Lines.Add(new BarLine(Math.Min(1, item.Value / maximum) * barRoom, TextLine.HeightFor(style.Size)));
             var value = new Cell(valueX, width - valueX);
-            value.Lines.AddRange(TextWrapper.Wrap(item.DisplayValue ?? FormatValue(item.Value, chart.Unit), style, row.ContentWidth(value)));
+            value.Lines.AddLines(TextWrapper.Wrap(item.DisplayValue ?? FormatValue(item.Value, chart.Unit), style, row.ContentWidth(value)));
             row.Cells.Add(label);
             row.Cells.Add(bar);
             row.Cells.Add(value);
@@ -379,14 +382,14 @@ internal sealed class BlockLayouter(double width, double pageCapacity)
     private static List<LineItem> LabelLines(string? label, string? code, string? hint, double available)
     {
         var lines = new List<LineItem>();
-        lines.AddRange(TextWrapper.Wrap(label, Typography.BodyText, available));
+        lines.AddLines(TextWrapper.Wrap(label, Typography.BodyText, available));
         if (!string.IsNullOrWhiteSpace(hint))
         {
-            lines.AddRange(TextWrapper.Wrap(hint, new Style(Face.SansItalic, Typography.Small, Ink.Gray), available));
+            lines.AddLines(TextWrapper.Wrap(hint, new Style(Face.SansItalic, Typography.Small, Ink.Gray), available));
         }
         if (!string.IsNullOrWhiteSpace(code))
         {
-            lines.AddRange(TextWrapper.Wrap("[" + code + "]", Typography.FieldCode, available));
+            lines.AddLines(TextWrapper.Wrap("[" + code + "]", Typography.FieldCode, available));
         }
         return lines;
     }
@@ -396,12 +399,10 @@ internal sealed class BlockLayouter(double width, double pageCapacity)
     {
         var boxSize = style.Size * 0.9;
         var indent = boxSize + Typography.BoxGap;
-        var runs = new List<Run> { new(label ?? "", style) };
-        if (!string.IsNullOrWhiteSpace(code))
-        {
-            runs.Add(new Run(" [" + code + "]", Typography.FieldCode));
-        }
-        var lines = TextWrapper.Wrap(runs, available - indent, style.Size);
+        // Answer options (most boxes) have no field code: one run, no list of runs.
+        var lines = string.IsNullOrWhiteSpace(code)
+            ? TextWrapper.Wrap(label, style, available - indent)
+            : TextWrapper.Wrap([new Run(label ?? "", style), new Run(" [" + code + "]", Typography.FieldCode)], available - indent, style.Size);
         foreach (var line in lines)
         {
             line.OffsetX = indent;
@@ -448,7 +449,12 @@ internal sealed class BlockLayouter(double width, double pageCapacity)
                 lines.AddRange(own);
                 continue;
             }
-            fragments.AddRange(own[0].Fragments.Select(f => f with { X = f.X + start + own[0].OffsetX }));
+            var first = own[0];
+            for (var f = 0; f < first.Fragments.Count; f++)
+            {
+                var fragment = first.Fragments[f];
+                fragments.Add(fragment with { X = fragment.X + start + first.OffsetX });
+            }
             boxes.Add(new BoxMark(start, own[0].Boxes[0].Size, choice.Selected));
             x = start + needed;
         }

@@ -41,7 +41,13 @@ internal class Slice
         return false;
     }
 
-    public static Slice Of(LineItem line, double indent = 0) => new(line.Height, (dc, top) => line.Draw(dc, dc.Left + indent, top));
+    public static Slice Of(LineItem line, double indent = 0) => new LineSlice(line, indent);
+
+    /// <summary>One line across the frame; a class of its own rather than a closure per line.</summary>
+    private sealed class LineSlice(LineItem line, double indent) : Slice(line.Height)
+    {
+        public override void Draw(DrawContext dc, double top) => line.Draw(dc, dc.Left + indent, top);
+    }
 }
 
 /// <summary>One cell of a <see cref="Row"/>; <see cref="X"/> is relative to the frame's left edge.</summary>
@@ -96,7 +102,7 @@ internal sealed class RowSlice : Slice
     private readonly int[] _end;
 
     public RowSlice(Row row)
-        : this(row, new int[row.Cells.Count], [.. row.Cells.Select(c => c.Lines.Count)])
+        : this(row, new int[row.Cells.Count], LineCounts(row))
     {
     }
 
@@ -158,6 +164,16 @@ internal sealed class RowSlice : Slice
         head = new RowSlice(_row, _start, middle) { SpaceBefore = SpaceBefore, RepeatHeader = RepeatHeader };
         tail = new RowSlice(_row, middle, _end) { KeepWithNext = KeepWithNext, RepeatHeader = RepeatHeader };
         return true;
+    }
+
+    private static int[] LineCounts(Row row)
+    {
+        var counts = new int[row.Cells.Count];
+        for (var i = 0; i < counts.Length; i++)
+        {
+            counts[i] = row.Cells[i].Lines.Count;
+        }
+        return counts;
     }
 
     private static double MeasureHeight(Row row, int[] start, int[] end)

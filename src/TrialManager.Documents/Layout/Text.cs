@@ -109,9 +109,19 @@ internal static class TextMeasure
 
     public const double Descent = 483.0 / 2048;
 
-    public static readonly XPdfFontOptions FontOptions = new(PdfFontEncoding.Unicode);
+    /// <summary>
+    /// Text that WinAnsi can hold is written as WinAnsi, the rest as Unicode glyph ids (PDFsharp picks per string).
+    /// Both draw the same glyphs and read back the same, but a WinAnsi string is a quarter of the bytes and much
+    /// cheaper for PDFsharp to write, which counts in documents of tens of pages of tables.
+    /// </summary>
+    public static readonly XPdfFontOptions FontOptions = new(PdfFontEncoding.Automatic);
 
-    public static XFont CreateFont(Face face, double size)
+    /// <summary>Unicode glyph ids always: for the few strings whose WinAnsi form would read back differently.</summary>
+    public static readonly XPdfFontOptions UnicodeFontOptions = new(PdfFontEncoding.Unicode);
+
+    public static XFont CreateFont(Face face, double size) => CreateFont(face, size, FontOptions);
+
+    public static XFont CreateFont(Face face, double size, XPdfFontOptions options)
     {
         var (family, style) = face switch
         {
@@ -121,7 +131,7 @@ internal static class TextMeasure
             Face.Mono => (DejaVuFontResolver.MonoFamily, XFontStyleEx.Regular),
             _ => (DejaVuFontResolver.SansFamily, XFontStyleEx.Regular),
         };
-        return new XFont(family, size, style, FontOptions);
+        return new XFont(family, size, style, options);
     }
 
     public static double Width(string text, Style style) => Width(text.AsSpan(), style.Face) * style.Size;

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -156,7 +157,13 @@ internal static class ContentHasher
 
     private sealed class Writer : IDisposable
     {
+        // Chunks are gathered in a buffer and hashed a buffer at a time: a document has thousands of short strings,
+        // and a hash call per string cost more than the hashing itself. The bytes hashed are the same either way.
+        private const int BufferSize = 32 * 1024;
+
         private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        private readonly byte[] _buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        private int _used;
 
         public void Tag(string tag) => Text(tag, null);
 
@@ -171,17 +178,47 @@ internal static class ContentHasher
             Chunk(TextNormalizer.Normalize(value));
         }
 
-        public string Finish() => Convert.ToHexStringLower(_hash.GetHashAndReset());
+        public string Finish()
+        {
+            Flush();
+            return Convert.ToHexStringLower(_hash.GetHashAndReset());
+        }
 
-        public void Dispose() => _hash.Dispose();
+        public void Dispose()
+        {
+            _hash.Dispose();
+            ArrayPool<byte>.Shared.Return(_buffer);
+        }
 
         private void Chunk(string value)
         {
-            var bytes = Encoding.UTF8.GetBytes(value);
-            Span<byte> length = stackalloc byte[4];
-            BinaryPrimitives.WriteInt32BigEndian(length, bytes.Length);
-            _hash.AppendData(length);
-            _hash.AppendData(bytes);
+            var room = sizeof(int) + Encoding.UTF8.GetMaxByteCount(value.Length);
+            if (room > _buffer.Length - _used)
+            {
+                Flush();
+            }
+            if (room > _buffer.Length)
+            {
+                // A very long value: hashed on its own, length first.
+                var bytes = Encoding.UTF8.GetBytes(value);
+                Span<byte> length = stackalloc byte[sizeof(int)];
+                BinaryPrimitives.WriteInt32BigEndian(length, bytes.Length);
+                _hash.AppendData(length);
+                _hash.AppendData(bytes);
+                return;
+            }
+            var count = Encoding.UTF8.GetBytes(value, _buffer.AsSpan(_used + sizeof(int)));
+            BinaryPrimitives.WriteInt32BigEndian(_buffer.AsSpan(_used), count);
+            _used += sizeof(int) + count;
+        }
+
+        private void Flush()
+        {
+            if (_used > 0)
+            {
+                _hash.AppendData(_buffer, 0, _used);
+                _used = 0;
+            }
         }
     }
 }

@@ -9,7 +9,10 @@ namespace TrialManager.Documents.Rendering;
 /// </summary>
 internal sealed class DrawContext(double left, double width)
 {
+    private const char SoftHyphen = '\u00AD';
+
     private readonly Dictionary<(Face, double), XFont> _fonts = [];
+    private readonly Dictionary<(Face, double), XFont> _unicodeFonts = [];
     private readonly XPen _border = new(XColor.FromArgb(60, 60, 60), 0.6);
     private readonly XPen _light = new(XColor.FromArgb(200, 200, 200), 0.4);
     private readonly XPen _rule = new(XColor.FromArgb(0, 0, 0), 0.75);
@@ -40,7 +43,12 @@ internal sealed class DrawContext(double left, double width)
         {
             return;
         }
-        Graphics.DrawString(text, Font(style), Brush(style.Ink), x, baseline, XStringFormats.BaseLineLeft);
+        // WinAnsi has no soft hyphen of its own: its 0xAD reads back as "-". Text holding one stays Unicode, so it
+        // reads back exactly as written.
+        var font = text.Contains(SoftHyphen, StringComparison.Ordinal)
+            ? Font(_unicodeFonts, style, TextMeasure.UnicodeFontOptions)
+            : Font(_fonts, style, TextMeasure.FontOptions);
+        Graphics.DrawString(text, font, Brush(style.Ink), x, baseline, XStringFormats.BaseLineLeft);
     }
 
     /// <summary>A square box; a checked box also holds an "X", so the state survives text extraction too.</summary>
@@ -84,12 +92,12 @@ internal sealed class DrawContext(double left, double width)
 
     public void LightRule(double x, double y, double w) => Graphics.DrawLine(_light, x, y, x + w, y);
 
-    private XFont Font(Style style)
+    private static XFont Font(Dictionary<(Face, double), XFont> fonts, Style style, XPdfFontOptions options)
     {
-        if (!_fonts.TryGetValue((style.Face, style.Size), out var font))
+        if (!fonts.TryGetValue((style.Face, style.Size), out var font))
         {
-            font = TextMeasure.CreateFont(style.Face, style.Size);
-            _fonts[(style.Face, style.Size)] = font;
+            font = TextMeasure.CreateFont(style.Face, style.Size, options);
+            fonts[(style.Face, style.Size)] = font;
         }
         return font;
     }

@@ -40,8 +40,8 @@ public sealed class OneTimeAuthenticatorTokenProvider(TimeProvider clock) : IUse
             if (candidate > lastUsed && CryptographicOperations.FixedTimeEquals(
                     System.Text.Encoding.ASCII.GetBytes(Code(secret, candidate)), System.Text.Encoding.ASCII.GetBytes(token)))
             {
-                await manager.SetAuthenticationTokenAsync(user, StoreProvider, LastStepName, candidate.ToString(CultureInfo.InvariantCulture));
-                return true;
+                // Two sign-ins racing with one code: the user row's concurrency stamp lets only one of them record the step.
+                return (await manager.SetAuthenticationTokenAsync(user, StoreProvider, LastStepName, candidate.ToString(CultureInfo.InvariantCulture))).Succeeded;
             }
         }
 

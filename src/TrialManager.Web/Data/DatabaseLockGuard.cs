@@ -113,6 +113,9 @@ public static class DatabaseLockGuard
     };
 
     /// <summary>Throws <see cref="TrialLockedException"/> when a pending change touches a locked trial's records.</summary>
+    /// <summary>Which trial each randomization list belongs to (immutable once the list exists).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, Guid> TrialOfList = new();
+
     internal static async Task CheckAsync(TrialDbContext db, CancellationToken cancellationToken)
     {
         var pending = new List<(EntityEntry Entry, Rule Rule, Guid? TrialId, Guid? ParticipantId, Guid? ListId)>();
@@ -158,15 +161,21 @@ public static class DatabaseLockGuard
             }
         }
 
-        // A stratum cursor names only its list.
-        var viaList = pending.Where(p => p.TrialId is null && p.ParticipantId is null && p.ListId is not null).Select(p => p.ListId!.Value).Distinct().ToList();
-        var trialOfList = viaList.Count == 0
-            ? []
-            : await db.RandomizationLists.AsNoTracking().Where(l => viaList.Contains(l.Id)).ToDictionaryAsync(l => l.Id, l => l.TrialId, cancellationToken);
+        // A stratum cursor names only its list. A list belongs to one trial for ever, so that answer is kept: a
+        // randomization then costs no extra query here.
+        var viaList = pending.Where(p => p.TrialId is null && p.ParticipantId is null && p.ListId is { } l && !TrialOfList.ContainsKey(l)).Select(p => p.ListId!.Value).Distinct().ToList();
+        if (viaList.Count > 0)
+        {
+            foreach (var (listId, trialId) in await db.RandomizationLists.AsNoTracking().Where(l => viaList.Contains(l.Id)).Select(l => new KeyValuePair<Guid, Guid>(l.Id, l.TrialId)).ToListAsync(cancellationToken))
+            {
+                TrialOfList[listId] = trialId;
+            }
+        }
+
         Guid? TrialOf(Guid? trialId, Guid? participantId, Guid? listId) =>
             trialId
             ?? (participantId is { } p && trialOfParticipant.TryGetValue(p, out var viaParticipant) ? viaParticipant : (Guid?)null)
-            ?? (listId is { } l && trialOfList.TryGetValue(l, out var viaOwnList) ? viaOwnList : (Guid?)null);
+            ?? (listId is { } l && TrialOfList.TryGetValue(l, out var viaOwnList) ? viaOwnList : (Guid?)null);
         var trialIds = pending.Select(p => TrialOf(p.TrialId, p.ParticipantId, p.ListId)).OfType<Guid>().Distinct().ToArray();
         if (trialIds.Length == 0)
         {

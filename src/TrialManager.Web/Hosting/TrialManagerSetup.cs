@@ -257,6 +257,11 @@ public static class TrialManagerSetup
 
     public static WebApplication UseTrialManager(this WebApplication app)
     {
+        if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<TrialManagerOptions>>().Value.ServerTiming)
+        {
+            app.UseServerTiming();
+        }
+
         app.UseForwardedHeaders();
         // Never the developer exception page: an error must not show a stack trace, in any environment.
         app.UseExceptionHandler("/Error", createScopeForErrors: true);

@@ -20,7 +20,11 @@ public sealed class AppProcess : IAsyncDisposable
 
     public Uri Address { get; }
 
-    public static async Task<AppProcess> StartAsync(TrialApp deployment)
+    /// <summary>
+    /// Starts the app on <paramref name="deployment"/>'s database; <paramref name="settings"/> are added to (or replace)
+    /// its deployment settings, for what differs per process (a data-protection key folder, an SMTP server).
+    /// </summary>
+    public static async Task<AppProcess> StartAsync(TrialApp deployment, IReadOnlyDictionary<string, string>? settings = null)
     {
         var port = FreePort();
         var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
@@ -28,7 +32,7 @@ public sealed class AppProcess : IAsyncDisposable
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         info.Environment["Logging__LogLevel__Default"] = "Warning";
-        foreach (var (key, value) in deployment.DeploymentSettings)
+        foreach (var (key, value) in deployment.DeploymentSettings.Concat(settings ?? new Dictionary<string, string>()))
         {
             info.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
@@ -36,7 +40,7 @@ public sealed class AppProcess : IAsyncDisposable
         var process = Process.Start(info)!;
         // Drain the output so the process never blocks on a full pipe.
         _ = process.StandardOutput.ReadToEndAsync();
-        _ = process.StandardError.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
         var app = new AppProcess(process, new Uri($"http://127.0.0.1:{port}"));
         using var client = new HttpClient { BaseAddress = app.Address, Timeout = TimeSpan.FromSeconds(2) };
         var deadline = DateTime.UtcNow.AddSeconds(60);
@@ -44,7 +48,7 @@ public sealed class AppProcess : IAsyncDisposable
         {
             if (process.HasExited)
             {
-                throw new InvalidOperationException($"The app process exited with {process.ExitCode} while starting.");
+                throw new InvalidOperationException($"The app process exited with {process.ExitCode} while starting: {await errors}");
             }
 
             try

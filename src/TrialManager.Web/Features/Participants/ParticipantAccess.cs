@@ -17,6 +17,15 @@ public sealed class ParticipantAccess(TrialDbContext db, CurrentUser me)
     public Task<Participant> ForRandomizationAsync(Guid participantId, CancellationToken cancellationToken) =>
         LoadAsync(participantId, Policies.Randomize, tracked: false, cancellationToken);
 
+    /// <summary>The site check alone, for an operation that demanded its policy and then read the row itself (under a lock).</summary>
+    public async Task EnsureSiteAsync([System.Diagnostics.CodeAnalysis.NotNull] Participant? participant, CancellationToken cancellationToken)
+    {
+        if (participant is null || !(await me.MemberSiteIdsAsync(cancellationToken)).Contains(participant.SiteId))
+        {
+            throw new OperationForbiddenException("Not a participant of the user's sites.");
+        }
+    }
+
     private async Task<Participant> LoadAsync(Guid participantId, string policy, bool tracked, CancellationToken cancellationToken)
     {
         await me.DemandAsync(policy);

@@ -30,9 +30,9 @@ public sealed class KitStock(TrialDbContext db, Sealer sealer, Notifier notifier
     /// this arm (the site is then short and the resupply check is already shipping). Within the lot the kit is random.
     /// Candidates are taken one at a time under a row lock that skips kits another transaction is taking.
     /// </summary>
-    public async Task<Kit?> TakeAsync(Guid trialId, Guid siteId, string arm, Domain.Protocols.Protocol protocol, CancellationToken cancellationToken)
+    public async Task<Kit?> TakeAsync(Guid trialId, Guid siteId, string arm, Domain.Protocols.Protocol protocol, CancellationToken cancellationToken, string? siteTimeZone = null)
     {
-        var zone = await db.Sites.Where(s => s.Id == siteId).Select(s => s.TimeZone).SingleAsync(cancellationToken);
+        var zone = siteTimeZone ?? await db.Sites.Where(s => s.Id == siteId).Select(s => s.TimeZone).SingleAsync(cancellationToken);
         var today = SiteCalendar.LocalDate(clock.GetUtcNow(), TimeZoneInfo.FindSystemTimeZoneById(zone));
         var usableAfter = today.AddDays(protocol.Kits.ExpiryMarginDays);
         var stock = await db.Kits.AsNoTracking()

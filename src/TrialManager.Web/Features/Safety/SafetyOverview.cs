@@ -51,6 +51,26 @@ public sealed class SafetyOverview(TrialDbContext db, SafetyAccess access, Trial
         return await LoadAsync(db, protocols, events, cancellationToken);
     }
 
+    /// <summary>One page of the visible events (by event number), optionally of one site and serious only, and how many there are.</summary>
+    public async Task<(IReadOnlyList<EventStanding> Page, int Total)> PageAsync(string? siteCode, bool seriousOnly, string? requestedPage, int pageSize, CancellationToken cancellationToken = default)
+    {
+        var events = await access.VisibleEventsAsync(cancellationToken);
+        if (!string.IsNullOrEmpty(siteCode))
+        {
+            events = events.Where(e => db.Sites.Any(s => s.Id == e.SiteId && s.Code == siteCode));
+        }
+
+        if (seriousOnly)
+        {
+            events = events.Where(e => db.AdverseEventVersions.Any(v => v.AdverseEventId == e.Id && v.Version == e.CurrentVersion && v.Serious));
+        }
+
+        var total = await events.CountAsync(cancellationToken);
+        var page = Components.Shared.Paging.Clamp(requestedPage, total, pageSize);
+        var slice = events.OrderBy(e => e.Number).ThenBy(e => e.Id).Skip((page - 1) * pageSize).Take(pageSize);
+        return (await LoadAsync(db, protocols, slice, cancellationToken), total);
+    }
+
     /// <summary>Loads and evaluates the given events; no access check (callers pass an already scoped query).</summary>
     public static async Task<IReadOnlyList<EventStanding>> LoadAsync(TrialDbContext db, TrialProtocols protocols, IQueryable<AdverseEvent> events, CancellationToken cancellationToken)
     {
