@@ -42,6 +42,13 @@ internal sealed class CpuMeter(string postgresDataDirectory)
                 {
                     ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
                 }
+
+                if (pid == postmaster)
+                {
+                    // Backends that ended (a closed connection) leave their time with the postmaster as cutime/cstime;
+                    // without it a reading could go down between two calls.
+                    ticks += long.Parse(fields[13], CultureInfo.InvariantCulture) + long.Parse(fields[14], CultureInfo.InvariantCulture);
+                }
             }
             catch (IOException)
             {

@@ -79,7 +79,6 @@ internal static class RandomizationBenchmark
             var (cpuAfter, commandsAfter) = (cpu.Read(), app.Commands.Count);
             var (tps, transactions) = await Pgbench.RunAsync(cluster.BinDirectory, cluster.ConnectionString(pgbenchDatabase), clients, seconds);
             var cpuPgbench = cpu.Read();
-            latencies.Sort();
             var rate = latencies.Count / latencies.Wall.TotalSeconds;
             rows.Add(string.Create(CultureInfo.InvariantCulture,
                 $"| {clients} | {latencies.Count} | {rate:0.0} | {latencies.Percentile(0.50):0.0} | {latencies.Percentile(0.99):0.0} | {(commandsAfter - commandsBefore) / (double)latencies.Count:0.0} | {(cpuAfter.App - cpuBefore.App).TotalMilliseconds / latencies.Count:0.00} | {(cpuAfter.Database - cpuBefore.Database).TotalMilliseconds / latencies.Count:0.00} | {tps:0.0} | {(cpuPgbench.Database - cpuAfter.Database).TotalMilliseconds / Math.Max(1, transactions):0.00} | **{rate / tps:0.00}** |"));
@@ -177,15 +176,13 @@ internal static class RandomizationBenchmark
                 }
             }
         })));
-        return latencies.IsEmpty ? throw new InvalidOperationException("No eligible participant was left to randomize.") : new Latencies([.. latencies], wall.Elapsed);
+        return latencies.IsEmpty ? throw new InvalidOperationException("No eligible participant was left to randomize.") : new Latencies(new Samples([.. latencies]), wall.Elapsed);
     }
 
-    private sealed record Latencies(List<double> Values, TimeSpan Wall)
+    private sealed record Latencies(Samples Values, TimeSpan Wall)
     {
         public int Count => Values.Count;
 
-        public void Sort() => Values.Sort();
-
-        public double Percentile(double p) => Values[Math.Min(Values.Count - 1, (int)Math.Ceiling(p * Values.Count) - 1)];
+        public double Percentile(double p) => Values.Percentile(p);
     }
 }

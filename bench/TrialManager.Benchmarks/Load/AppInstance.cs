@@ -82,14 +82,19 @@ public sealed class AppInstance : IAsyncDisposable
         return (Field("VmHWM:"), Field("VmRSS:"));
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>SIGKILL: no shutdown hooks, no flushing; in-flight requests die with it.</summary>
+    public async Task KillAsync()
     {
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
             await _process.WaitForExitAsync();
         }
+    }
 
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
         _process.Dispose();
     }
 

@@ -36,7 +36,7 @@ public sealed class WebUser : IDisposable
         if (landing.Contains("/Account/LoginWith2fa", StringComparison.OrdinalIgnoreCase))
         {
             var key = authenticatorKey ?? throw new InvalidOperationException($"{email} asks for an authenticator code and no key is known");
-            (landing, _) = await SubmitAsync(landing, "login-2fa", new() { ["Input.Code"] = Totp.Code(key) });
+            (landing, _) = await SubmitAsync(landing, "login-2fa", new() { ["Input.Code"] = Web.Account.OneTimeAuthenticatorTokenProvider.CodeAt(key, DateTimeOffset.UtcNow) });
         }
 
         var home = await SendAsync(HttpMethod.Get, "/", null);

@@ -48,6 +48,9 @@ public sealed class OneTimeAuthenticatorTokenProvider(TimeProvider clock) : IUse
         return false;
     }
 
+    /// <summary>The code an authenticator app shows for <paramref name="base32Key"/> at <paramref name="at"/> (the benchmark's users sign in with it).</summary>
+    public static string CodeAt(string base32Key, DateTimeOffset at) => Code(Base32Decode(base32Key), at.ToUnixTimeSeconds() / 30);
+
     private static string Code(byte[] secret, long step)
     {
         Span<byte> counter = stackalloc byte[8];

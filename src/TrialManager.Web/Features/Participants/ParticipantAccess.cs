@@ -31,11 +31,7 @@ public sealed class ParticipantAccess(TrialDbContext db, CurrentUser me)
         await me.DemandAsync(policy);
         var query = tracked ? db.Participants : db.Participants.AsNoTracking();
         var participant = await query.SingleOrDefaultAsync(p => p.Id == participantId, cancellationToken);
-        if (participant is null || !(await me.MemberSiteIdsAsync(cancellationToken)).Contains(participant.SiteId))
-        {
-            throw new OperationForbiddenException("Not a participant of the user's sites.");
-        }
-
+        await EnsureSiteAsync(participant, cancellationToken);
         return participant;
     }
 

@@ -51,8 +51,8 @@ public sealed class SafetyOverview(TrialDbContext db, SafetyAccess access, Trial
         return await LoadAsync(db, protocols, events, cancellationToken);
     }
 
-    /// <summary>One page of the visible events (by event number), optionally of one site and serious only, and how many there are.</summary>
-    public async Task<(IReadOnlyList<EventStanding> Page, int Total)> PageAsync(string? siteCode, bool seriousOnly, string? requestedPage, int pageSize, CancellationToken cancellationToken = default)
+    /// <summary>One page of the visible events (by event number), optionally of one site and serious only: its rows, its number (clamped) and how many events there are.</summary>
+    public async Task<(IReadOnlyList<EventStanding> Rows, int Page, int Total)> PageAsync(string? siteCode, bool seriousOnly, string? requestedPage, int pageSize, CancellationToken cancellationToken = default)
     {
         var events = await access.VisibleEventsAsync(cancellationToken);
         if (!string.IsNullOrEmpty(siteCode))
@@ -68,7 +68,7 @@ public sealed class SafetyOverview(TrialDbContext db, SafetyAccess access, Trial
         var total = await events.CountAsync(cancellationToken);
         var page = Components.Shared.Paging.Clamp(requestedPage, total, pageSize);
         var slice = events.OrderBy(e => e.Number).ThenBy(e => e.Id).Skip((page - 1) * pageSize).Take(pageSize);
-        return (await LoadAsync(db, protocols, slice, cancellationToken), total);
+        return (await LoadAsync(db, protocols, slice, cancellationToken), page, total);
     }
 
     /// <summary>Loads and evaluates the given events; no access check (callers pass an already scoped query).</summary>
