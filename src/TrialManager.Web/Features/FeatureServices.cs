@@ -74,6 +74,7 @@ public static class FeatureServices
         services.AddScoped<Documents.Casebook>();
         services.AddScoped<Documents.BlankCrfBook>();
         services.AddScoped<Dsmb.DsmbReportReader>();
+        services.AddSingleton<Dsmb.DsmbSourceCache>();
         services.AddScoped<Dsmb.ClosedReport>();
         services.AddScoped<Dsmb.OpenReport>();
         services.AddSingleton<Unblinding.Allocations>();

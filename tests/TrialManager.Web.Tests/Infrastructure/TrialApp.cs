@@ -82,9 +82,12 @@ public class TrialApp : WebApplicationFactory<Program>, IAsyncLifetime
     /// Runs <paramref name="work"/> in a fresh scope as if <paramref name="local"/> were signed in (their real claims,
     /// built by Identity), so operations can be called directly with their own authorization checks in force.
     /// </summary>
-    public async Task<T> AsUserAsync<T>(string local, Func<IServiceProvider, Task<T>> work)
+    public Task<T> AsUserAsync<T>(string local, Func<IServiceProvider, Task<T>> work) => AsUserOnAsync(Services, local, work);
+
+    /// <summary>As <see cref="AsUserAsync{T}"/>, on another host of this deployment (a <see cref="SecondInstance"/>).</summary>
+    public async Task<T> AsUserOnAsync<T>(IServiceProvider services, string local, Func<IServiceProvider, Task<T>> work)
     {
-        await using var scope = Services.CreateAsyncScope();
+        await using var scope = services.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
         var signIn = scope.ServiceProvider.GetRequiredService<SignInManager<ApplicationUser>>();
         var user = await users.FindByEmailAsync(Account(local).Email) ?? throw new InvalidOperationException(local);

@@ -1028,6 +1028,15 @@ public class KitExpiryTests(TrialApp app) : IClassFixture<TrialApp>
         Assert.Empty(await SupplyScenario.ShipmentsAsync(app, trial.TrialId, bos, ShipmentStatus.Requested));
         Assert.True(await app.WithDbAsync(db => db.Notifications.AnyAsync(n => n.Subject == $"Resupply cannot be filled: {trial.Code}")));
 
+        // Every instance runs the daily check (and a depot manager may run it by hand): the same shortfall is listed
+        // each time but recorded and sent once per interval.
+        var notices = await app.WithDbAsync(db => db.Notifications.CountAsync(n => n.Subject == $"Resupply cannot be filled: {trial.Code}"));
+        var again = await SupplyScenario.CheckAsync(app);
+        Assert.Contains(again.Shortfalls, s => s.Contains("site BOS", StringComparison.Ordinal));
+        var bosId = bos.ToString();
+        Assert.Equal(1, await app.WithDbAsync(db => db.AuditTrail.CountAsync(a => a.Action == "ResupplyShortfall" && a.TrialId == trial.TrialId && a.EntityId == bosId)));
+        Assert.Equal(notices, await app.WithDbAsync(db => db.Notifications.CountAsync(n => n.Subject == $"Resupply cannot be filled: {trial.Code}")));
+
         Assert.True((await SupplyScenario.ShipAsync(app, toLondon.Id)).Succeeded);
         Assert.True((await SupplyScenario.ReceiveAsync(app, "coordinator", toLondon.Id, SupplyScenario.GoodReceipt(packed.Select(k => k.Code)))).Succeeded);
 

@@ -8,13 +8,21 @@ using TrialManager.Web.Features.Safety;
 namespace TrialManager.Web.Features.Dsmb;
 
 /// <summary>The data of a trial's DSMB reports and the trial they are of.</summary>
-public sealed record DsmbSource(Guid TrialId, DsmbData Data);
+public sealed record DsmbSource(Guid TrialId, DsmbData Data)
+{
+    // The pooled report depends on the data alone, so one reading computes it once however many people open it.
+    private readonly Lazy<DsmbReport> open = new(() => DsmbReports.Open(Data));
+
+    public DsmbReport OpenReport => open.Value;
+}
 
 /// <summary>
 /// Reads what the DSMB reports are computed from, for the whole trial (the roles that may see them see every site).
 /// Reads no allocation and no kit's seal: the closed report adds arms apart, through the one place that opens them.
+/// A reading is shared (<see cref="DsmbSourceCache"/>) until anything is written: the report is never older than the
+/// last write, and its "data as of" says when it was read.
 /// </summary>
-public sealed class DsmbReportReader(TrialDbContext db, TrialProtocols protocols, TimeProvider clock)
+public sealed class DsmbReportReader(TrialDbContext db, TrialProtocols protocols, TimeProvider clock, DsmbSourceCache cache)
 {
     /// <summary>Prefix <see cref="EndParticipation"/> gives a withdrawal for loss to follow-up.</summary>
     private const string LostToFollowUpPrefix = "Lost to follow-up:";
@@ -22,13 +30,21 @@ public sealed class DsmbReportReader(TrialDbContext db, TrialProtocols protocols
     /// <summary>Null when there is no such trial.</summary>
     public async Task<DsmbSource?> ReadAsync(string trialCode, CancellationToken cancellationToken = default)
     {
-        var trial = await db.Trials.AsNoTracking().SingleOrDefaultAsync(t => t.Code == trialCode, cancellationToken);
-        if (trial is null)
+        var trialId = await db.Trials.Where(t => t.Code == trialCode).Select(t => (Guid?)t.Id).SingleOrDefaultAsync(cancellationToken);
+        if (trialId is not { } id)
         {
             return null;
         }
 
-        var trialId = trial.Id;
+        return await cache.GetAsync(id, await DsmbSourceCache.LatestWriteAsync(db, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>A fresh reading, for <see cref="DsmbSourceCache"/> (which runs it in a scope of its own).</summary>
+    internal async Task<DsmbSource> ReadFreshAsync(Guid trialId, CancellationToken cancellationToken)
+    {
+        // One snapshot, so a shared reading is consistent in itself (no event counted whose participant was not read).
+        await using var snapshot = await db.Database.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
+        var trial = await db.Trials.AsNoTracking().SingleAsync(t => t.Id == trialId, cancellationToken);
         var (versionId, protocol) = await protocols.CurrentAsync(trialId, cancellationToken);
         var version = await db.ProtocolVersions.AsNoTracking().Where(v => v.Id == versionId).Select(v => v.Version).SingleAsync(cancellationToken);
         var now = clock.GetUtcNow();

@@ -15,7 +15,7 @@ public sealed class OpenReport(DsmbReportReader reader, CurrentUser me, PdfDownl
     {
         await me.DemandAsync(Policies.PooledReports);
         var source = await reader.ReadAsync(trialCode, cancellationToken);
-        return source is null ? null : DsmbReports.Open(source.Data);
+        return source?.OpenReport;
     }
 
     public async Task<IResult> DownloadAsync(string trialCode, CancellationToken cancellationToken = default)
@@ -27,7 +27,7 @@ public sealed class OpenReport(DsmbReportReader reader, CurrentUser me, PdfDownl
             return Results.NotFound();
         }
 
-        var report = DsmbReports.Open(source.Data);
+        var report = source.OpenReport;
         return await downloads.SendAsync(
             new DocumentRequest(DsmbReportDocument.Build(report), "DSMBOPEN", $"{report.TrialCode}-dsmb-open.pdf", nameof(Trial), source.TrialId.ToString(), source.TrialId),
             cancellationToken);

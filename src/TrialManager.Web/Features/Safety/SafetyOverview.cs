@@ -51,6 +51,20 @@ public sealed class SafetyOverview(TrialDbContext db, SafetyAccess access, Trial
         return await LoadAsync(db, protocols, events, cancellationToken);
     }
 
+    /// <summary>
+    /// The visible events whose current version is serious: the only ones that can have a deadline to watch (a site's
+    /// prompt-report clock is met when the report arrives; the sponsor's clocks run only while the event is serious).
+    /// The dashboard reads these, so its cost follows the serious events, not every event of the trial.
+    /// </summary>
+    public async Task<IReadOnlyList<EventStanding>> ListCurrentlySeriousAsync(CancellationToken cancellationToken = default)
+    {
+        var events = await access.VisibleEventsAsync(cancellationToken);
+        return await LoadAsync(db, protocols, CurrentlySerious(db, events), cancellationToken);
+    }
+
+    private static IQueryable<AdverseEvent> CurrentlySerious(TrialDbContext db, IQueryable<AdverseEvent> events) =>
+        events.Where(e => db.AdverseEventVersions.Any(v => v.AdverseEventId == e.Id && v.Version == e.CurrentVersion && v.Serious));
+
     /// <summary>One page of the visible events (by event number), optionally of one site and serious only: its rows, its number (clamped) and how many events there are.</summary>
     public async Task<(IReadOnlyList<EventStanding> Rows, int Page, int Total)> PageAsync(string? siteCode, bool seriousOnly, string? requestedPage, int pageSize, CancellationToken cancellationToken = default)
     {
@@ -62,7 +76,7 @@ public sealed class SafetyOverview(TrialDbContext db, SafetyAccess access, Trial
 
         if (seriousOnly)
         {
-            events = events.Where(e => db.AdverseEventVersions.Any(v => v.AdverseEventId == e.Id && v.Version == e.CurrentVersion && v.Serious));
+            events = CurrentlySerious(db, events);
         }
 
         var total = await events.CountAsync(cancellationToken);

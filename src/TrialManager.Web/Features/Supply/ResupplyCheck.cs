@@ -37,6 +37,11 @@ public sealed class ResupplyCheck(
 {
     private static readonly AuditActor SystemActor = AuditActor.System("resupply check");
 
+    private const string ShortfallAction = "ResupplyShortfall";
+
+    /// <summary>How often one site's unfilled resupply is recorded and sent (the check runs daily in every instance).</summary>
+    public static readonly TimeSpan ShortfallNoticeInterval = TimeSpan.FromHours(20);
+
     /// <summary>Run by a depot manager ("Run the resupply check now").</summary>
     public async Task<ResupplyOutcome> RunAsync(CancellationToken cancellationToken = default)
     {
@@ -89,6 +94,7 @@ public sealed class ResupplyCheck(
 
         var proposed = new List<(Shipment Shipment, string SiteCode)>();
         var shortfalls = new List<string>();
+        var noticed = new List<string>();
         var quarantined = 0;
         foreach (var site in sites)
         {
@@ -128,8 +134,22 @@ public sealed class ResupplyCheck(
             var picked = await PickAsync(trialId, site.DepotId, arms, decision, policy, today, cancellationToken);
             if (picked is null)
             {
-                shortfalls.Add($"Depot {site.DepotCode} cannot fill a resupply of {decision.ShipmentSize} kits for site {site.Code}; register a new lot at the depot.");
-                db.AuditAction("ResupplyShortfall", nameof(Site), site.SiteId.ToString(), new { Site = site.Code, Depot = site.DepotCode, Kits = decision.ShipmentSize }, trialId, site.SiteId);
+                var shortfall = $"Depot {site.DepotCode} cannot fill a resupply of {decision.ShipmentSize} kits for site {site.Code}; register a new lot at the depot.";
+                shortfalls.Add(shortfall);
+                // Every instance runs the daily check, and a depot manager may run it by hand: the same shortfall is
+                // recorded and sent once per interval, not once per run (the check's own advisory lock orders the runs).
+                // Measured on the audit trail's own clock (the database server's), which wrote the earlier entry.
+                var siteId = site.SiteId.ToString();
+                var recent = await db.Database.SqlQuery<bool>($"""
+                    SELECT EXISTS (SELECT 1 FROM "AuditTrail" WHERE "EntityType" = 'Site' AND "EntityId" = {siteId} AND "Action" = {ShortfallAction}
+                        AND "TrialId" = {trialId} AND "OccurredAt" > now() - {ShortfallNoticeInterval}) AS "Value"
+                    """).SingleAsync(cancellationToken);
+                if (!recent)
+                {
+                    noticed.Add(shortfall);
+                    db.AuditAction(ShortfallAction, nameof(Site), siteId, new { Site = site.Code, Depot = site.DepotCode, Kits = decision.ShipmentSize }, trialId, site.SiteId);
+                }
+
                 continue;
             }
 
@@ -171,9 +191,9 @@ public sealed class ResupplyCheck(
                 cancellationToken);
         }
 
-        if (shortfalls.Count > 0)
+        if (noticed.Count > 0)
         {
-            await notifier.NotifyRolesAsync([TrialRoles.DepotManager, TrialRoles.DataManager], $"Resupply cannot be filled: {trialCode}", string.Join(" ", shortfalls), $"/trials/{trialCode}/supply", db.CurrentActor, cancellationToken);
+            await notifier.NotifyRolesAsync([TrialRoles.DepotManager, TrialRoles.DataManager], $"Resupply cannot be filled: {trialCode}", string.Join(" ", noticed), $"/trials/{trialCode}/supply", db.CurrentActor, cancellationToken);
         }
 
         logger.LogInformation("Resupply check of trial {TrialId}: {Sites} sites, {Shipments} shipments proposed, {Quarantined} kits quarantined for expiry, {Shortfalls} shortfalls", trialId, sites.Count, proposed.Count, quarantined, shortfalls.Count);
