@@ -11,9 +11,9 @@ namespace TrialManager.Web.Features.Dsmb;
 public sealed record DsmbSource(Guid TrialId, DsmbData Data)
 {
     // The pooled report depends on the data alone, so one reading computes it once however many people open it.
-    private readonly Lazy<DsmbReport> open = new(() => DsmbReports.Open(Data));
+    private readonly Lazy<DsmbReport> _open = new(() => DsmbReports.Open(Data));
 
-    public DsmbReport OpenReport => open.Value;
+    public DsmbReport OpenReport => _open.Value;
 }
 
 /// <summary>

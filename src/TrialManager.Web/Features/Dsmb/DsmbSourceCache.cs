@@ -27,8 +27,8 @@ public sealed class DsmbSourceCache(IServiceScopeFactory scopes, TimeProvider cl
         "ViewBlindingIndices", "ViewAllocationList", "ExportAllocationList", "SignIn", "SignInFailed", "SignOut",
     ];
 
-    private readonly Lock gate = new();
-    private readonly Dictionary<Guid, Entry> entries = [];
+    private readonly Lock _gate = new();
+    private readonly Dictionary<Guid, Entry> _entries = [];
 
     private sealed record Entry(long Position, DateTimeOffset StartedAt, Task<DsmbSource> Reading);
 
@@ -44,9 +44,9 @@ public sealed class DsmbSourceCache(IServiceScopeFactory scopes, TimeProvider cl
     {
         var now = clock.GetUtcNow();
         Task<DsmbSource> reading;
-        lock (gate)
+        lock (_gate)
         {
-            if (entries.TryGetValue(trialId, out var entry)
+            if (_entries.TryGetValue(trialId, out var entry)
                 && entry.Position >= position
                 && now - entry.StartedAt < MaxAge
                 && !entry.Reading.IsFaulted
@@ -59,12 +59,12 @@ public sealed class DsmbSourceCache(IServiceScopeFactory scopes, TimeProvider cl
                 // Started after the position was read, so the reading holds at least every write up to it. It runs on
                 // its own (not cancelled with the request that started it), since others may be waiting for it.
                 reading = Task.Run(() => ReadAsync(trialId));
-                foreach (var stale in entries.Where(e => now - e.Value.StartedAt >= MaxAge).Select(e => e.Key).ToList())
+                foreach (var stale in _entries.Where(e => now - e.Value.StartedAt >= MaxAge).Select(e => e.Key).ToList())
                 {
-                    entries.Remove(stale);
+                    _entries.Remove(stale);
                 }
 
-                entries[trialId] = new Entry(position, now, reading);
+                _entries[trialId] = new Entry(position, now, reading);
             }
         }
 
