@@ -75,6 +75,7 @@ public static class FeatureServices
         services.AddScoped<Documents.BlankCrfBook>();
         services.AddScoped<Dsmb.DsmbReportReader>();
         services.AddSingleton<Dsmb.DsmbSourceCache>();
+        services.AddSingleton<Dsmb.ClosedReportCache>();
         services.AddScoped<Dsmb.ClosedReport>();
         services.AddScoped<Dsmb.OpenReport>();
         services.AddSingleton<Unblinding.Allocations>();

@@ -18,6 +18,9 @@ public class DsmbSourceCacheTests(TrialApp app) : IClassFixture<TrialApp>
     private Task<DsmbSource?> ReadAsync() =>
         app.AsUserAsync("dsmb", s => s.GetRequiredService<DsmbReportReader>().ReadAsync(TrialCode));
 
+    private async Task<DsmbReport> ViewClosedAsync() =>
+        (await app.AsUserAsync("dsmb", s => s.GetRequiredService<ClosedReport>().ViewAsync(TrialCode)))!;
+
     [Fact]
     public async Task A_reading_is_shared_until_a_write_and_never_outlives_one()
     {
@@ -30,8 +33,10 @@ public class DsmbSourceCacheTests(TrialApp app) : IClassFixture<TrialApp>
         Assert.NotNull(first);
         Assert.Same(first, await ReadAsync());
 
-        // Viewing the closed report is audited, but changes no record: the reading is still shared.
-        Assert.NotNull(await app.AsUserAsync("dsmb", s => s.GetRequiredService<ClosedReport>().ViewAsync(TrialCode)));
+        // Viewing the closed report is audited, but changes no record: the reading is still shared, and so is the
+        // closed report computed from it (arms opened once per reading).
+        var closed = await ViewClosedAsync();
+        Assert.Same(closed, await ViewClosedAsync());
         Assert.Same(first, await ReadAsync());
         Assert.Empty(first.Data.Events);
 
@@ -41,6 +46,9 @@ public class DsmbSourceCacheTests(TrialApp app) : IClassFixture<TrialApp>
         Assert.NotSame(first, afterEvent);
         Assert.Equal("Headache", Assert.Single(afterEvent!.Data.Events).Term);
         Assert.Equal(1, afterEvent.OpenReport.Safety.Groups[0].Any.Events);
+        var closedAfterEvent = await ViewClosedAsync();
+        Assert.NotSame(closed, closedAfterEvent);
+        Assert.Equal(1, closedAfterEvent.Safety.Groups[^1].Any.Events);
 
         // A write through another instance on the same database (its own memory, its own cache) counts too.
         using (var second = app.NewInstanceOnSameDatabase())

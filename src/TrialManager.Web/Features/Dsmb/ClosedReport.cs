@@ -17,7 +17,8 @@ public sealed class ClosedReport(
     TrialDbContext db,
     CurrentUser me,
     Blinding.BlindingResults blinding,
-    PdfDownloads downloads)
+    PdfDownloads downloads,
+    ClosedReportCache closedReports)
 {
     public const string AuditAction = "ViewClosedReport";
 
@@ -63,10 +64,15 @@ public sealed class ClosedReport(
         var trialId = source.TrialId;
         var (_, protocol) = await protocols.CurrentAsync(trialId, cancellationToken);
         db.AuditAction(AuditAction, nameof(Trial), trialId.ToString(), new { Report = "DSMB closed report", Format = format }, trialId);
-        // With nobody randomized there is nothing to open (and before the list is generated, no trial key to open it with).
-        var arms = source.Data.Participants.Any(p => p.RandomizedAt is not null)
-            ? await allocations.ArmsByParticipantAsync(trialId, cancellationToken)
-            : new Dictionary<Guid, string>();
-        return (trialId, DsmbReports.Closed(source.Data, protocol.Arms, arms));
+        // Computed once per reading (arms opened once, not per view). With nobody randomized there is nothing to open
+        // (and before the list is generated, no trial key to open it with).
+        var report = await closedReports.GetAsync(source, async () =>
+        {
+            var arms = source.Data.Participants.Any(p => p.RandomizedAt is not null)
+                ? await allocations.ArmsByParticipantAsync(trialId, CancellationToken.None)
+                : new Dictionary<Guid, string>();
+            return DsmbReports.Closed(source.Data, protocol.Arms, arms);
+        }, cancellationToken);
+        return (trialId, report);
     }
 }

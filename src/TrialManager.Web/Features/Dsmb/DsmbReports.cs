@@ -151,13 +151,40 @@ public static class DsmbReports
         }).ToList();
 
         // Terms are grouped without regard to case or surrounding space, as sites type them; the first spelling is shown.
-        var population = members.SelectMany(g => g).Select(p => p.Id).ToHashSet();
-        var terms = events.Where(e => population.Contains(e.ParticipantId))
+        // Each event is counted in its participant's groups in one pass (the counts do not depend on order).
+        var groupsOf = new Dictionary<Guid, List<int>>();
+        for (var g = 0; g < members.Length; g++)
+        {
+            foreach (var participant in members[g])
+            {
+                if (!groupsOf.TryGetValue(participant.Id, out var memberOf))
+                {
+                    groupsOf[participant.Id] = memberOf = [];
+                }
+
+                memberOf.Add(g);
+            }
+        }
+
+        var terms = events.Where(e => groupsOf.ContainsKey(e.ParticipantId))
             .GroupBy(e => e.Term.Trim(), StringComparer.OrdinalIgnoreCase)
             .Select(term =>
             {
-                var ids = term.ToLookup(e => e.ParticipantId);
-                return new DsmbTermRow(term.Key, [.. members.Select(group => Count([.. group.SelectMany(p => ids[p.Id])]))]);
+                var byGroup = new List<DsmbEvent>[members.Length];
+                for (var g = 0; g < members.Length; g++)
+                {
+                    byGroup[g] = [];
+                }
+
+                foreach (var e in term)
+                {
+                    foreach (var g in groupsOf[e.ParticipantId])
+                    {
+                        byGroup[g].Add(e);
+                    }
+                }
+
+                return new DsmbTermRow(term.Key, [.. byGroup.Select(Count)]);
             })
             .OrderByDescending(row => row.Groups[^1].Events)
             .ThenBy(row => row.Term, StringComparer.OrdinalIgnoreCase)
@@ -183,21 +210,63 @@ public static class DsmbReports
                 .ToList();
             foreach (var score in form.Scores)
             {
-                var values = data.Scores.Where(s => s.FormCode == form.Code && s.ScoreCode == score.Code)
-                    .GroupBy(s => (s.ParticipantId, s.VisitCode))
-                    .ToDictionary(g => g.Key, g => g.Last().Total);
-                int? Baseline(Guid id) => baselineVisits.Select(v => values.TryGetValue((id, v), out var total) ? total : (int?)null).FirstOrDefault(t => t is not null);
+                // Per visit, each participant's value (the last stored wins); looked up per member so every cell's
+                // values keep the members' order, and each participant's baseline is found once.
+                var values = new Dictionary<string, Dictionary<Guid, int>>(StringComparer.Ordinal);
+                foreach (var s in data.Scores.Where(s => s.FormCode == form.Code && s.ScoreCode == score.Code))
+                {
+                    if (!values.TryGetValue(s.VisitCode, out var atVisit))
+                    {
+                        values[s.VisitCode] = atVisit = [];
+                    }
+
+                    atVisit[s.ParticipantId] = s.Total;
+                }
+
+                var baselines = new Dictionary<Guid, int?>();
+                int? Baseline(Guid id)
+                {
+                    if (!baselines.TryGetValue(id, out var baseline))
+                    {
+                        baseline = null;
+                        foreach (var code in baselineVisits)
+                        {
+                            if (values.TryGetValue(code, out var atVisit) && atVisit.TryGetValue(id, out var total))
+                            {
+                                baseline = total;
+                                break;
+                            }
+                        }
+
+                        baselines[id] = baseline;
+                    }
+
+                    return baseline;
+                }
 
                 var rows = visits.Select(visit =>
                 {
                     var postBaseline = visit.Kind is VisitKind.Treatment or VisitKind.FollowUp;
+                    var atVisit = values.GetValueOrDefault(visit.Code) ?? [];
                     return new DsmbScoreVisit(visit.Code, visit.Name, postBaseline, [.. members.Select(group =>
                     {
-                        var observed = group.Where(p => values.ContainsKey((p.Id, visit.Code))).ToList();
-                        var change = postBaseline
-                            ? observed.Select(p => (Value: values[(p.Id, visit.Code)], Baseline: Baseline(p.Id))).Where(x => x.Baseline is not null).Select(x => (double)(x.Value - x.Baseline!.Value)).ToList()
-                            : [];
-                        return new DsmbScoreCell(Stats([.. observed.Select(p => (double)values[(p.Id, visit.Code)])]), Stats(change));
+                        var observed = new List<double>();
+                        var change = new List<double>();
+                        foreach (var p in group)
+                        {
+                            if (!atVisit.TryGetValue(p.Id, out var value))
+                            {
+                                continue;
+                            }
+
+                            observed.Add(value);
+                            if (postBaseline && Baseline(p.Id) is { } baseline)
+                            {
+                                change.Add(value - baseline);
+                            }
+                        }
+
+                        return new DsmbScoreCell(Stats(observed), Stats(change));
                     })]);
                 }).ToList();
                 summaries.Add(new DsmbScoreSummary(form.Code, form.Title, score.Code, score.Label, summaries.Count == 0, rows));

@@ -9,8 +9,8 @@ namespace TrialManager.Web.Features.Dsmb;
 /// seconds of work, and people opening the report at once would each repeat it. The key is the audit chain's last
 /// position: every write is audited, so an unchanged position means unchanged records, in this instance or any other
 /// on the same database. Entries that record only a reading (a report viewed, a file downloaded) do not count.
-/// Concurrent requests for the same position wait for one reading. The cache holds no arm: the closed report opens
-/// arms per request, after its policy check and with its audit entry.
+/// Concurrent requests for the same position wait for one reading. A reading holds no arm: the closed report opens
+/// arms after its policy check, once per reading (<see cref="ClosedReportCache"/>), and audits every view.
 /// </summary>
 public sealed class DsmbSourceCache(IServiceScopeFactory scopes, TimeProvider clock)
 {
