@@ -111,7 +111,7 @@ public class DsmbReportTests(TrialApp app) : IClassFixture<TrialApp>
     public async Task Closed_report_counts_by_arm_equal_those_computed_from_the_allocations()
     {
         var s = await ScenarioAsync();
-        var report = (await app.AsUserAsync("dsmb", sp => sp.GetRequiredService<ClosedReport>().ViewAsync(TrialCode)))!;
+        var report = (await app.AsUserAsync("dsmb", sp => sp.GetRequiredService<ClosedReport>().ViewAsync(TrialCode)))!.Report;
         var armCodes = report.Groups.Select(g => g.ArmCode).ToList();
         Assert.Equal([RandomizationTrial.ActiveCode, RandomizationTrial.ControlCode, null], armCodes);
         Assert.Equal(0, report.Unallocated);
@@ -247,7 +247,7 @@ public class DsmbReportTests(TrialApp app) : IClassFixture<TrialApp>
             }
         }
 
-        var closed = (await app.AsUserAsync("dsmb", sp => sp.GetRequiredService<ClosedReport>().ViewAsync(TrialCode)))!;
+        var closed = (await app.AsUserAsync("dsmb", sp => sp.GetRequiredService<ClosedReport>().ViewAsync(TrialCode)))!.Report;
         var open = (await app.AsUserAsync(local, sp => sp.GetRequiredService<OpenReport>().LoadAsync(TrialCode)))!;
         Assert.Equal(closed.Disposition[^1], Assert.Single(open.Disposition));
         var pooledSafety = Assert.Single(open.Safety.Groups);

@@ -19,7 +19,7 @@ public class DsmbSourceCacheTests(TrialApp app) : IClassFixture<TrialApp>
         app.AsUserAsync("dsmb", s => s.GetRequiredService<DsmbReportReader>().ReadAsync(TrialCode));
 
     private async Task<DsmbReport> ViewClosedAsync() =>
-        (await app.AsUserAsync("dsmb", s => s.GetRequiredService<ClosedReport>().ViewAsync(TrialCode)))!;
+        (await app.AsUserAsync("dsmb", s => s.GetRequiredService<ClosedReport>().ViewAsync(TrialCode)))!.Report;
 
     [Fact]
     public async Task A_reading_is_shared_until_a_write_and_never_outlives_one()

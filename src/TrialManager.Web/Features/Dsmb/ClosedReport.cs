@@ -22,8 +22,8 @@ public sealed class ClosedReport(
 {
     public const string AuditAction = "ViewClosedReport";
 
-    /// <summary>The report for the page, its view audited; null when there is no such trial.</summary>
-    public async Task<DsmbReport?> ViewAsync(string trialCode, CancellationToken cancellationToken = default)
+    /// <summary>The report and its blinding indices for the page, its view audited; null when there is no such trial.</summary>
+    public async Task<ClosedReading?> ViewAsync(string trialCode, CancellationToken cancellationToken = default)
     {
         var loaded = await LoadAsync(trialCode, "Page", cancellationToken);
         if (loaded is null)
@@ -32,7 +32,7 @@ public sealed class ClosedReport(
         }
 
         await db.SaveChangesAsync(cancellationToken);
-        return loaded.Value.Report;
+        return loaded.Value.Reading;
     }
 
     public async Task<IResult> DownloadAsync(string trialCode, CancellationToken cancellationToken = default)
@@ -45,14 +45,14 @@ public sealed class ClosedReport(
 
         // The view entry is pending on the same context: the download's own entry and it are saved together before the first byte goes out.
         var trialId = found.TrialId;
-        var document = DsmbReportDocument.Build(found.Report);
-        document.Add([.. Blinding.BlindingResults.Blocks(await blinding.ComputeAsync(trialId, cancellationToken))]);
+        var document = DsmbReportDocument.Build(found.Reading.Report);
+        document.Add([.. Blinding.BlindingResults.Blocks(found.Reading.Blinding)]);
         return await downloads.SendAsync(
-            new DocumentRequest(document, "DSMBCLOSED", $"{found.Report.TrialCode}-dsmb-closed.pdf", nameof(Trial), trialId.ToString(), trialId),
+            new DocumentRequest(document, "DSMBCLOSED", $"{found.Reading.Report.TrialCode}-dsmb-closed.pdf", nameof(Trial), trialId.ToString(), trialId),
             cancellationToken);
     }
 
-    private async Task<(Guid TrialId, DsmbReport Report)?> LoadAsync(string trialCode, string format, CancellationToken cancellationToken)
+    private async Task<(Guid TrialId, ClosedReading Reading)?> LoadAsync(string trialCode, string format, CancellationToken cancellationToken)
     {
         await me.DemandAsync(Policies.Unblinded);
         var source = await reader.ReadAsync(trialCode, cancellationToken);
@@ -64,15 +64,17 @@ public sealed class ClosedReport(
         var trialId = source.TrialId;
         var (_, protocol) = await protocols.CurrentAsync(trialId, cancellationToken);
         db.AuditAction(AuditAction, nameof(Trial), trialId.ToString(), new { Report = "DSMB closed report", Format = format }, trialId);
-        // Computed once per reading (arms opened once, not per view). With nobody randomized there is nothing to open
-        // (and before the list is generated, no trial key to open it with).
-        var report = await closedReports.GetAsync(source, async () =>
+        // Computed once per reading (arms opened once, not per view), on this request's services (its user passed the
+        // policy above). With nobody randomized there is nothing to open (and before the list is generated, no trial
+        // key to open it with).
+        var reading = await closedReports.GetAsync(source, async () =>
         {
             var arms = source.Data.Participants.Any(p => p.RandomizedAt is not null)
                 ? await allocations.ArmsByParticipantAsync(trialId, CancellationToken.None)
                 : new Dictionary<Guid, string>();
-            return DsmbReports.Closed(source.Data, protocol.Arms, arms);
+            var report = DsmbReports.Closed(source.Data, protocol.Arms, arms);
+            return new ClosedReading(report, await blinding.ComputeAsync(trialId, CancellationToken.None));
         }, cancellationToken);
-        return (trialId, report);
+        return (trialId, reading);
     }
 }
