@@ -142,8 +142,11 @@ public class TrialApp : WebApplicationFactory<Program>, IAsyncLifetime
     }
 }
 
-/// <summary>A second in-process host of the same deployment: same database, same master key, its own memory and caches.</summary>
-public sealed class SecondInstance(TrialApp first) : WebApplicationFactory<Program>
+/// <summary>
+/// A second in-process host of the same deployment: same database, same master key, its own memory and caches; or,
+/// with <paramref name="overrides"/>, of a copy of it (a restored database, another key).
+/// </summary>
+public sealed class SecondInstance(TrialApp first, IReadOnlyDictionary<string, string>? overrides = null) : WebApplicationFactory<Program>
 {
     public TestBrowser NewBrowser() => new(first, CreateClient(new WebApplicationFactoryClientOptions
     {
@@ -155,7 +158,7 @@ public sealed class SecondInstance(TrialApp first) : WebApplicationFactory<Progr
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
-        foreach (var (key, value) in first.DeploymentSettings)
+        foreach (var (key, value) in first.DeploymentSettings.Concat(overrides ?? new Dictionary<string, string>()))
         {
             builder.UseSetting(key, value);
         }

@@ -1,10 +1,8 @@
-using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using TrialManager.Web.Data;
 using TrialManager.Web.Features.Randomization;
-using TrialManager.Web.Hosting;
 using TrialManager.Web.Sealing;
 using TrialManager.Web.Tests.Infrastructure;
 
@@ -27,28 +25,8 @@ public class SealingTests(TrialApp app) : IClassFixture<TrialApp>
         return trial;
     }
 
-    private async Task<string> PgDumpAsync()
-    {
-        var connection = new NpgsqlConnectionStringBuilder(app.ConnectionString);
-        var info = new ProcessStartInfo(Path.Combine(EmbeddedPostgres.FindBinDirectory(), "pg_dump"))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in new[] { "-h", connection.Host!, "-p", connection.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", connection.Username!, "-d", connection.Database!, "--no-owner" })
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        info.Environment["PGPASSWORD"] = connection.Password;
-        using var process = Process.Start(info)!;
-        var dump = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, await errors);
-        return await dump;
-    }
+    private Task<string> PgDumpAsync() =>
+        PostgresTools.RunAsync("pg_dump", app.ConnectionString, "-d", new NpgsqlConnectionStringBuilder(app.ConnectionString).Database!, "--no-owner");
 
     [Fact]
     public async Task A_full_database_dump_holds_no_arm_code_or_label_in_clear()

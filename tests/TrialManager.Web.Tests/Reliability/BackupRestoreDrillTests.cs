@@ -1,14 +1,8 @@
-using System.Diagnostics;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Npgsql;
 using TrialManager.Web.Data.Audit;
 using TrialManager.Web.Features.Randomization;
 using TrialManager.Web.Features.Unblinding;
-using TrialManager.Web.Hosting;
 using TrialManager.Web.Sealing;
 using TrialManager.Web.Tests.Infrastructure;
 using TrialManager.Web.Tests.Safety;
@@ -39,16 +33,15 @@ public class BackupRestoreDrillTests(TrialApp app) : IClassFixture<TrialApp>
         Assert.Equal(6, arms.Count);
 
         var dump = Path.Combine(Path.GetTempPath(), $"trialmanager-drill-{Guid.NewGuid():N}.dump");
-        var source = new NpgsqlConnectionStringBuilder(app.ConnectionString);
         var server = await PostgresServer.GetAsync();
         var restoredConnection = await server.CreateEmptyDatabaseAsync("tm_drill_restored");
-        var target = new NpgsqlConnectionStringBuilder(restoredConnection);
         try
         {
-            await RunAsync("pg_dump", source, "--format=custom", "--no-owner", $"--file={dump}", source.Database!);
-            await RunAsync("pg_restore", target, "--no-owner", "--exit-on-error", $"--dbname={target.Database}", dump);
+            await PostgresTools.RunAsync("pg_dump", app.ConnectionString, "--format=custom", "--no-owner", $"--file={dump}", Database(app.ConnectionString));
+            await PostgresTools.RunAsync("pg_restore", restoredConnection, "--no-owner", "--exit-on-error", $"--dbname={Database(restoredConnection)}", dump);
 
-            await using var restored = new RestoredInstance(restoredConnection, app.MasterKeyBase64);
+            // The app on the restored database, as a new deployment with the kept master key.
+            await using var restored = new SecondInstance(app, new Dictionary<string, string> { ["ConnectionStrings:TrialManager"] = restoredConnection });
             var chain = await restored.Services.GetRequiredService<AuditChainVerifier>().VerifyAsync();
             Assert.True(chain.Intact, chain.Problem);
             // It ends exactly where the original stood at the dump: same position, same hash.
@@ -70,7 +63,11 @@ public class BackupRestoreDrillTests(TrialApp app) : IClassFixture<TrialApp>
             await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(restoredConnection, """UPDATE "AuditTrail" SET "Reason" = 'edited' WHERE "ChainSeq" = 1"""));
 
             // The dump alone is not enough: with another master key nothing sealed opens.
-            await using var wrongKey = new RestoredInstance(restoredConnection, MasterKey.NewBase64());
+            await using var wrongKey = new SecondInstance(app, new Dictionary<string, string>
+            {
+                ["ConnectionStrings:TrialManager"] = restoredConnection,
+                ["TrialManager:MasterKey"] = MasterKey.NewBase64(),
+            });
             await Assert.ThrowsAsync<SealBrokenException>(() => wrongKey.Services.GetRequiredService<Allocations>().ArmsByParticipantAsync(trial.TrialId));
         }
         finally
@@ -103,38 +100,5 @@ public class BackupRestoreDrillTests(TrialApp app) : IClassFixture<TrialApp>
         await command.ExecuteNonQueryAsync();
     }
 
-    /// <summary>Runs a PostgreSQL client tool of the same installation as the server, with the password in its environment.</summary>
-    private static async Task RunAsync(string tool, NpgsqlConnectionStringBuilder connection, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(Path.Combine(EmbeddedPostgres.FindBinDirectory(), tool))
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-        };
-        foreach (var argument in new[] { $"--host={connection.Host}", $"--port={connection.Port}", $"--username={connection.Username}" }.Concat(arguments))
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment["PGPASSWORD"] = connection.Password ?? "";
-        using var process = Process.Start(start)!;
-        var errors = process.StandardError.ReadToEndAsync();
-        await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"{tool} exited with {process.ExitCode}: {await errors}");
-    }
-
-    /// <summary>The app on the restored database, as a new deployment with the kept master key.</summary>
-    private sealed class RestoredInstance(string connectionString, string masterKey) : WebApplicationFactory<Program>
-    {
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            builder.UseEnvironment("Development");
-            builder.UseSetting("ConnectionStrings:TrialManager", connectionString);
-            builder.UseSetting("TrialManager:MasterKey", masterKey);
-            builder.UseSetting("TrialManager:SeedDemo", "false");
-            builder.UseSetting("TrialManager:MigrateOnStart", "false");
-            builder.ConfigureLogging(logging => logging.ClearProviders());
-        }
-    }
+    private static string Database(string connectionString) => new NpgsqlConnectionStringBuilder(connectionString).Database!;
 }

@@ -38,11 +38,12 @@ public sealed class BlindingResults(TrialDbContext db, Allocations allocations, 
 
         db.AuditAction("ViewBlindingIndices", nameof(Trial), id.ToString(), new { Report = "Blinding indices" }, id);
         await db.SaveChangesAsync(cancellationToken);
-        return await ComputeAsync(id, cancellationToken);
+        return await ComputeAsync(id, cancellationToken: cancellationToken);
     }
 
     /// <summary>For callers that already checked unblinded access and audit their own view (the DSMB closed report).</summary>
-    public async Task<BlindingReport> ComputeAsync(Guid trialId, CancellationToken cancellationToken = default)
+    /// <param name="openedArms">Arms by participant the caller has already opened (the closed report), so they are not opened twice.</param>
+    public async Task<BlindingReport> ComputeAsync(Guid trialId, IReadOnlyDictionary<Guid, string>? openedArms = null, CancellationToken cancellationToken = default)
     {
         await me.DemandAsync(Policies.Unblinded);
         var (_, protocol) = await protocols.CurrentAsync(trialId, cancellationToken);
@@ -53,7 +54,7 @@ public sealed class BlindingResults(TrialDbContext db, Allocations allocations, 
             return new BlindingReport(code, protocol.BlindingAssessment.Guesses, [], [], 0);
         }
 
-        var arms = await allocations.ArmsByParticipantAsync(trialId, cancellationToken);
+        var arms = openedArms ?? await allocations.ArmsByParticipantAsync(trialId, cancellationToken);
         var answers = guesses.Where(g => arms.ContainsKey(g.ParticipantId)).Select(g => (Record: g, Arm: arms[g.ParticipantId])).ToList();
         var primary = protocol.Forms.SelectMany(f => f.Scores.Select(s => (Form: f, Score: s))).FirstOrDefault();
         var scores = primary.Form is null

@@ -73,7 +73,7 @@ public sealed class ClosedReport(
                 ? await allocations.ArmsByParticipantAsync(trialId, CancellationToken.None)
                 : new Dictionary<Guid, string>();
             var report = DsmbReports.Closed(source.Data, protocol.Arms, arms);
-            return new ClosedReading(report, await blinding.ComputeAsync(trialId, CancellationToken.None));
+            return new ClosedReading(report, await blinding.ComputeAsync(trialId, arms, CancellationToken.None));
         }, cancellationToken);
         return (trialId, reading);
     }

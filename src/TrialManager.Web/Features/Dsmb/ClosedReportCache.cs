@@ -15,19 +15,22 @@ public sealed class ClosedReportCache
     private readonly Lock _gate = new();
     private readonly ConditionalWeakTable<DsmbSource, Task<ClosedReading>> _reports = [];
 
-    /// <param name="compute">Runs on its own, not cancelled with the request that started it, since others may wait for it.</param>
+    /// <param name="compute">
+    /// Runs on the starting request's services (its user passed the policy check) and is not cancelled with it, since
+    /// others may wait for it; the starting request therefore waits for it to the end, so those services outlive it.
+    /// </param>
     public Task<ClosedReading> GetAsync(DsmbSource source, Func<Task<ClosedReading>> compute, CancellationToken cancellationToken)
     {
-        Task<ClosedReading> report;
         lock (_gate)
         {
-            if (!_reports.TryGetValue(source, out report!) || report.IsFaulted || report.IsCanceled)
+            if (_reports.TryGetValue(source, out var shared) && !shared.IsFaulted && !shared.IsCanceled)
             {
-                report = Task.Run(compute);
-                _reports.AddOrUpdate(source, report);
+                return shared.WaitAsync(cancellationToken);
             }
-        }
 
-        return report.WaitAsync(cancellationToken);
+            var started = Task.Run(compute);
+            _reports.AddOrUpdate(source, started);
+            return started;
+        }
     }
 }
