@@ -2,18 +2,24 @@ using TrialManager.Domain.Access;
 
 namespace TrialManager.Web.Tests.Authorization;
 
-/// <summary>One row of docs/authorization-matrix.md: a route pattern, its methods, and allow/deny per audience.</summary>
-public sealed record MatrixRow(int Line, string Route, string Methods, IReadOnlyDictionary<string, bool> Allowed);
+/// <summary>
+/// One row of docs/authorization-matrix.md: a route pattern, its methods, allow/deny per audience, and whether a
+/// site-scoped role that may use the page gets a 404 when the object in the address belongs to another site.
+/// </summary>
+public sealed record MatrixRow(int Line, string Route, string Methods, IReadOnlyDictionary<string, bool> Allowed, bool OtherSiteNotFound);
 
 /// <summary>
 /// Reads the table in docs/authorization-matrix.md. The table is the one whose header starts with "Route"; its columns
-/// are Route, Methods, Anonymous, one per role (by role name), then anything else (notes) which is ignored. Cells
-/// are `allow` or `deny`; back-quotes around routes are optional.
+/// are Route, Methods, Anonymous, one per role (by role name), "Other site", then anything else (notes) which is
+/// ignored. Audience cells are `allow` or `deny`; "Other site" cells are `404` (the address names a site's object,
+/// and a site-scoped role sees only its own sites' objects) or `same` (nothing site-owned in the address); back-quotes
+/// around routes are optional.
 /// </summary>
 public static class AuthorizationMatrix
 {
     public const string Anonymous = nameof(Anonymous);
     public const string FileName = "authorization-matrix.md";
+    public const string OtherSite = "Other site";
 
     public static IReadOnlyList<string> Audiences { get; } = [Anonymous, .. TrialRoles.All];
 
@@ -53,6 +59,12 @@ public static class AuthorizationMatrix
             throw new InvalidOperationException($"docs/{FileName}: the table needs a 'Methods' column.");
         }
 
+        var otherSiteColumn = header.FindIndex(c => c.Equals(OtherSite, StringComparison.OrdinalIgnoreCase));
+        if (otherSiteColumn < 0)
+        {
+            throw new InvalidOperationException($"docs/{FileName}: the table needs an '{OtherSite}' column.");
+        }
+
         var columns = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var audience in Audiences)
         {
@@ -87,7 +99,14 @@ public static class AuthorizationMatrix
                 };
             }
 
-            rows.Add(new MatrixRow(i + 1, route, cells[methodsColumn].Trim('`'), allowed));
+            var otherSite = otherSiteColumn < cells.Count ? cells[otherSiteColumn].Trim('`').ToLowerInvariant() : "";
+            var otherSiteNotFound = otherSite switch
+            {
+                "404" => true,
+                "same" => false,
+                _ => throw new InvalidOperationException($"docs/{FileName} line {i + 1}: {route} / {OtherSite} is '{otherSite}'; write 404 or same."),
+            };
+            rows.Add(new MatrixRow(i + 1, route, cells[methodsColumn].Trim('`'), allowed, otherSiteNotFound));
         }
 
         return rows;

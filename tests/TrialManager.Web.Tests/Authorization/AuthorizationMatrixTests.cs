@@ -3,6 +3,8 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using TrialManager.Domain.Access;
 using TrialManager.Domain.Supply;
+using TrialManager.Web.Data;
+using TrialManager.Web.Features.Randomization;
 using TrialManager.Web.Features.Supply;
 using TrialManager.Web.Tests.Account;
 using TrialManager.Web.Tests.Infrastructure;
@@ -12,7 +14,8 @@ namespace TrialManager.Web.Tests.Authorization;
 
 /// <summary>
 /// docs/authorization-matrix.md against the running app: every route has a row (so a page added without one fails
-/// here), every row a route, and every GET page answers each role as its cell says.
+/// here), every row a route, and every GET page (downloads included) answers each role as its cell says, once with
+/// the objects of the site-scoped users' own site (London) in the address and once with another site's (Boston).
 /// </summary>
 public class AuthorizationMatrixTests(TrialApp app) : IClassFixture<TrialApp>
 {
@@ -28,7 +31,26 @@ public class AuthorizationMatrixTests(TrialApp app) : IClassFixture<TrialApp>
         [TrialRoles.DepotManager] = "depot",
     };
 
-    public static TheoryData<string> Audiences => [.. AuthorizationMatrix.Audiences];
+    /// <summary>Route parameters that name something belonging to one site: a site-scoped role may only reach its own.</summary>
+    public static IReadOnlySet<string> SiteOwnedParameters { get; } = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "SiteId", "SiteCode", "ParticipantId", "EventId", "ShipmentId", "DestructionId", "KitCode",
+    };
+
+    public static TheoryData<string, string> AudiencesAndSites
+    {
+        get
+        {
+            var data = new TheoryData<string, string>();
+            foreach (var audience in AuthorizationMatrix.Audiences)
+            {
+                data.Add(audience, "LON");
+                data.Add(audience, "BOS");
+            }
+
+            return data;
+        }
+    }
 
     [Fact]
     public void Every_route_of_the_app_has_a_row_and_every_row_is_a_route_of_the_app()
@@ -49,9 +71,18 @@ public class AuthorizationMatrixTests(TrialApp app) : IClassFixture<TrialApp>
             {
                 problems.Add($"{route.Pattern} ({route.MethodsText}) is served by the app but has no row in docs/{AuthorizationMatrix.FileName}.");
             }
-            else if (!SameMethods(row.Methods, route.Methods))
+            else
             {
-                problems.Add($"{route.Pattern}: the table says methods '{row.Methods}', the app takes '{route.MethodsText}'.");
+                if (!SameMethods(row.Methods, route.Methods))
+                {
+                    problems.Add($"{route.Pattern}: the table says methods '{row.Methods}', the app takes '{route.MethodsText}'.");
+                }
+
+                var siteOwned = route.Parsed.Parameters.Any(p => SiteOwnedParameters.Contains(p.Name));
+                if (siteOwned != row.OtherSiteNotFound)
+                {
+                    problems.Add($"{route.Pattern}: its address {(siteOwned ? "names" : "names nothing")} of a site's own, so its '{AuthorizationMatrix.OtherSite}' cell must be {(siteOwned ? "404" : "same")}.");
+                }
             }
         }
 
@@ -64,16 +95,17 @@ public class AuthorizationMatrixTests(TrialApp app) : IClassFixture<TrialApp>
     }
 
     [Theory]
-    [MemberData(nameof(Audiences))]
-    public async Task Every_page_answers_each_audience_as_the_matrix_says(string audience)
+    [MemberData(nameof(AudiencesAndSites))]
+    public async Task Every_page_answers_each_audience_as_the_matrix_says(string audience, string site)
     {
         var rows = AuthorizationMatrix.Load().ToDictionary(r => r.Route, StringComparer.Ordinal);
-        var values = await RouteValuesAsync(app);
+        var values = await RouteValuesAsync(app, site);
+        var ownSite = site == "LON";
         using var browser = app.NewBrowser();
         if (audience != AuthorizationMatrix.Anonymous)
         {
             var local = DemoUserFor[audience];
-            if (TrialRoles.RequireTwoFactor.Contains(audience))
+            if (TrialRoles.RequireTwoFactor.Contains(audience) && app.AuthenticatorKey(app.Account(local).Email) is null)
             {
                 await app.EnrolAuthenticatorAsync(local);
             }
@@ -95,7 +127,14 @@ public class AuthorizationMatrixTests(TrialApp app) : IClassFixture<TrialApp>
             var page = await browser.GetAsync(url, follow: false);
             checkedPages++;
             var outcome = Describe(page);
-            if (row.Allowed[audience])
+            if (!ownSite && row.Allowed[audience] && row.OtherSiteNotFound && TrialRoles.SiteScoped.Contains(audience))
+            {
+                if (page.Status != HttpStatusCode.NotFound)
+                {
+                    problems.Add($"{url}: names another site's object, so {audience} must get 404, but the app answered {outcome}.");
+                }
+            }
+            else if (row.Allowed[audience])
             {
                 if (!(page.Status == HttpStatusCode.OK || (placeholder && page.Status == HttpStatusCode.NotFound)))
                 {
@@ -109,6 +148,7 @@ public class AuthorizationMatrixTests(TrialApp app) : IClassFixture<TrialApp>
         }
 
         Assert.True(checkedPages > 10, $"Only {checkedPages} pages were found; the route discovery is broken.");
+        Assert.Contains(AppRoutes.GetPages(app, values), p => p.Route.Parsed.Parameters.Any(x => x.Name == "ParticipantId") && !p.Placeholder);
         Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
     }
 
@@ -117,9 +157,9 @@ public class AuthorizationMatrixTests(TrialApp app) : IClassFixture<TrialApp>
     {
         string[] table =
         [
-            "| Route | Methods | Anonymous | SiteCoordinator | Investigator | SafetyOfficer | DsmbMember | DataManager | Administrator |",
-            "|---|---|---|---|---|---|---|---|---|",
-            "| `/x` | GET | deny | allow | allow | allow | allow | allow | allow |",
+            "| Route | Methods | Anonymous | SiteCoordinator | Investigator | SafetyOfficer | DsmbMember | DataManager | Administrator | Other site |",
+            "|---|---|---|---|---|---|---|---|---|---|",
+            "| `/x` | GET | deny | allow | allow | allow | allow | allow | allow | same |",
         ];
 
         var error = Assert.Throws<InvalidOperationException>(() => AuthorizationMatrix.Parse(table));
@@ -131,26 +171,42 @@ public class AuthorizationMatrixTests(TrialApp app) : IClassFixture<TrialApp>
     {
         string[] table =
         [
-            "| Route | Methods | Anonymous | SiteCoordinator | Investigator | SafetyOfficer | DsmbMember | DataManager | Administrator | DepotManager |",
-            "|---|---|---|---|---|---|---|---|---|---|",
-            "| `/x` | GET | deny | allow | allow | allow | maybe | allow | allow | deny |",
+            "| Route | Methods | Anonymous | SiteCoordinator | Investigator | SafetyOfficer | DsmbMember | DataManager | Administrator | DepotManager | Other site |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
+            "| `/x` | GET | deny | allow | allow | allow | maybe | allow | allow | deny | same |",
         ];
 
         var error = Assert.Throws<InvalidOperationException>(() => AuthorizationMatrix.Parse(table));
         Assert.Contains("/x / DsmbMember is 'maybe'", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void The_matrix_reader_refuses_an_other_site_cell_that_is_neither_404_nor_same()
+    {
+        string[] table =
+        [
+            "| Route | Methods | Anonymous | SiteCoordinator | Investigator | SafetyOfficer | DsmbMember | DataManager | Administrator | DepotManager | Other site |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
+            "| `/x/{SiteId}` | GET | deny | allow | allow | allow | allow | allow | allow | deny | 403 |",
+        ];
+
+        var error = Assert.Throws<InvalidOperationException>(() => AuthorizationMatrix.Parse(table));
+        Assert.Contains("/x/{SiteId} / Other site is '403'", error.Message, StringComparison.Ordinal);
+    }
+
     /// <summary>
     /// Real values for route parameters: ids the demo user of every role may see (by parameter name, or by
-    /// "pattern|name" for one route). A parameter not named here gets a placeholder, and the page may answer 404.
+    /// "pattern|name" for one route). Objects that belong to a site (participant, event, kit, shipment, destruction,
+    /// the site itself) are <paramref name="site"/>'s: London is the site-scoped demo users' own, Boston another site.
+    /// A parameter not named here gets a placeholder, and the page may answer 404.
     /// </summary>
-    public static async Task<RouteValues> RouteValuesAsync(TrialApp app)
+    public static async Task<RouteValues> RouteValuesAsync(TrialApp app, string site = "LON")
     {
         var trialCode = await app.WithDbAsync(db => db.Trials.OrderBy(t => t.CreatedAt).Select(t => t.Code).FirstAsync());
-        var supply = await SupplyValuesAsync(app);
+        var objects = await SiteObjectsAsync(app, site);
         return new(new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            ["SiteId"] = (await app.SiteIdAsync("LON")).ToString(),
+            ["SiteId"] = objects.SiteId.ToString(),
             ["UserId"] = await app.UserIdAsync("coordinator"),
             ["/status/{Code:int}|Code"] = "404",
             ["/trials/{Code}|Code"] = trialCode,
@@ -166,59 +222,78 @@ public class AuthorizationMatrixTests(TrialApp app) : IClassFixture<TrialApp>
             ["/trials/{Code}/dsmb/open|Code"] = trialCode,
             ["/trials/{Code}/dsmb/closed.pdf|Code"] = trialCode,
             ["/trials/{Code}/dsmb/open.pdf|Code"] = trialCode,
-            ["/trials/{Code}/supply|Code"] = SupplyTrialCode,
-            ["/trials/{Code}/lots/new|Code"] = SupplyTrialCode,
-            ["/trials/{Code}/sites/{SiteCode}/accountability|Code"] = SupplyTrialCode,
-            ["/trials/{Code}/sites/{SiteCode}/accountability.pdf|Code"] = SupplyTrialCode,
-            ["SiteCode"] = "LON",
-            ["ShipmentId"] = supply.ShipmentId.ToString(),
-            ["DestructionId"] = supply.DestructionId.ToString(),
-            ["KitCode"] = supply.KitCode,
+            ["/trials/{Code}/supply|Code"] = MatrixTrialCode,
+            ["/trials/{Code}/lots/new|Code"] = MatrixTrialCode,
+            ["/trials/{Code}/sites/{SiteCode}/accountability|Code"] = MatrixTrialCode,
+            ["/trials/{Code}/sites/{SiteCode}/accountability.pdf|Code"] = MatrixTrialCode,
+            ["SiteCode"] = objects.SiteCode,
+            ["ShipmentId"] = objects.ShipmentId.ToString(),
+            ["DestructionId"] = objects.DestructionId.ToString(),
+            ["KitCode"] = objects.KitCode,
+            ["ParticipantId"] = objects.ParticipantId.ToString(),
+            ["EventId"] = objects.EventId.ToString(),
+            ["VisitCode"] = "D0",
+            // Blinding guesses are taken only at the visits the protocol names for them.
+            ["/participants/{ParticipantId:guid}/visits/{VisitCode}/blinding|VisitCode"] = "W3",
+            ["FormCode"] = "DEP9",
         });
     }
 
-    /// <summary>The trial the drug supply pages are checked on: the demo protocol with its list and kits generated.</summary>
-    public const string SupplyTrialCode = "MATRIX-SUPPLY";
-
-    /// <summary>London's initial shipment, a destruction recorded at London (awaiting its witness), and a kit on London's shelf.</summary>
-    public sealed record SupplyValues(Guid ShipmentId, Guid DestructionId, string KitCode);
-
-    private static readonly SemaphoreSlim SupplyOnce = new(1, 1);
+    /// <summary>The trial whose site objects fill the routes: the demo protocol with its list and kits generated.</summary>
+    public const string MatrixTrialCode = "MATRIX-SUPPLY";
 
     /// <summary>
-    /// Makes (once per app) <see cref="SupplyTrialCode"/> through the real operations: the list and kits generated (so
-    /// each site has its initial shipment), one London kit quarantined and put forward for destruction by the London
-    /// coordinator; then reads the ids the pages need.
+    /// One site's objects in <see cref="MatrixTrialCode"/>: its initial shipment, a destruction recorded there (awaiting
+    /// its witness), a kit on its shelf, a participant randomized there and an adverse event of that participant.
     /// </summary>
-    public static async Task<SupplyValues> SupplyValuesAsync(TrialApp app)
+    public sealed record SiteObjects(string SiteCode, Guid SiteId, Guid ShipmentId, Guid DestructionId, string KitCode, Guid ParticipantId, Guid EventId);
+
+    private static readonly SemaphoreSlim ObjectsOnce = new(1, 1);
+
+    /// <summary>
+    /// Makes (once per app and site) the site's objects through the real operations, as that site's own coordinator:
+    /// the trial's list and kits generated (so each site has its initial shipment), one kit quarantined and put forward
+    /// for destruction, one participant randomized and an adverse event reported; then reads the ids the pages need.
+    /// </summary>
+    public static async Task<SiteObjects> SiteObjectsAsync(TrialApp app, string site = "LON")
     {
-        await SupplyOnce.WaitAsync();
+        var coordinator = site == "LON" ? "coordinator" : site == "BOS" ? "coordinator.bos" : throw new ArgumentOutOfRangeException(nameof(site));
+        await ObjectsOnce.WaitAsync();
         try
         {
-            var london = await app.SiteIdAsync("LON");
-            var trialId = await app.WithDbAsync(db => db.Trials.Where(t => t.Code == SupplyTrialCode).Select(t => (Guid?)t.Id).SingleOrDefaultAsync());
-            if (trialId is null)
+            var siteId = await app.SiteIdAsync(site);
+            var trialId = await app.WithDbAsync(db => db.Trials.Where(t => t.Code == MatrixTrialCode).Select(t => (Guid?)t.Id).SingleOrDefaultAsync())
+                ?? (await RandomizationTrial.CreateAsync(app, MatrixTrialCode, kitsPerSite: 8, slotsPerStratum: 8)).TrialId;
+            if (!await app.WithDbAsync(db => db.KitDestructions.AnyAsync(d => d.TrialId == trialId && d.SiteId == siteId)))
             {
-                var trial = await RandomizationTrial.CreateAsync(app, SupplyTrialCode, kitsPerSite: 8, slotsPerStratum: 8);
-                trialId = trial.TrialId;
-                var code = await app.WithDbAsync(db => db.Kits.Where(k => k.TrialId == trial.TrialId && k.SiteId == london && k.State == KitState.AtSite)
+                var code = await app.WithDbAsync(db => db.Kits.Where(k => k.TrialId == trialId && k.SiteId == siteId && k.State == KitState.AtSite)
                     .OrderBy(k => k.Code).Select(k => k.Code).FirstAsync());
-                var quarantined = await app.AsUserAsync("coordinator", s => s.GetRequiredService<RecordSiteKitEvent>()
-                    .ExecuteAsync(trial.TrialId, london, code, SiteKitAction.Quarantine, "Carton crushed on the shelf."));
+                var quarantined = await app.AsUserAsync(coordinator, s => s.GetRequiredService<RecordSiteKitEvent>()
+                    .ExecuteAsync(trialId, siteId, code, SiteKitAction.Quarantine, "Carton crushed on the shelf."));
                 Assert.True(quarantined.Succeeded, SafetyScenario.Describe(quarantined));
-                var recorded = await app.AsUserAsync("coordinator", s => s.GetRequiredService<RecordDestruction>()
-                    .ExecuteAsync(trial.TrialId, london, [code], "Incineration by licensed contractor", "", app.Account("coordinator").Password));
+                var recorded = await app.AsUserAsync(coordinator, s => s.GetRequiredService<RecordDestruction>()
+                    .ExecuteAsync(trialId, siteId, [code], "Incineration by licensed contractor", "", app.Account(coordinator).Password));
                 Assert.True(recorded.Succeeded, SafetyScenario.Describe(recorded.Outcome));
+
+                var trial = await RandomizationTrial.CreateFromExistingAsync(app, trialId);
+                var participant = (await trial.AddEligibleParticipantsAsync(app, site, 1)).Single();
+                var randomized = await app.AsUserAsync(coordinator, s => s.GetRequiredService<RandomizeParticipant>().ExecuteAsync(participant));
+                Assert.True(randomized.Succeeded, SafetyScenario.Describe(randomized.Outcome));
+                await app.ReportAsync(coordinator, participant, app.NonSerious(site));
             }
 
-            return await app.WithDbAsync(async db => new SupplyValues(
-                await db.Shipments.Where(s => s.TrialId == trialId && s.SiteId == london).OrderBy(s => s.Number).Select(s => s.Id).FirstAsync(),
-                await db.KitDestructions.Where(d => d.TrialId == trialId && d.SiteId == london).Select(d => d.Id).FirstAsync(),
-                await db.Kits.Where(k => k.TrialId == trialId && k.SiteId == london && k.State == KitState.AtSite).OrderBy(k => k.Code).Select(k => k.Code).FirstAsync()));
+            return await app.WithDbAsync(async db => new SiteObjects(
+                site,
+                siteId,
+                await db.Shipments.Where(s => s.TrialId == trialId && s.SiteId == siteId).OrderBy(s => s.Number).Select(s => s.Id).FirstAsync(),
+                await db.KitDestructions.Where(d => d.TrialId == trialId && d.SiteId == siteId).Select(d => d.Id).FirstAsync(),
+                await db.Kits.Where(k => k.TrialId == trialId && k.SiteId == siteId && k.State == KitState.AtSite).OrderBy(k => k.Code).Select(k => k.Code).FirstAsync(),
+                await db.Participants.Where(p => p.TrialId == trialId && p.SiteId == siteId && p.Status == ParticipantStatus.Randomized).Select(p => p.Id).FirstAsync(),
+                await db.AdverseEvents.Where(e => e.SiteId == siteId && db.Participants.Any(p => p.Id == e.ParticipantId && p.TrialId == trialId)).Select(e => e.Id).FirstAsync()));
         }
         finally
         {
-            SupplyOnce.Release();
+            ObjectsOnce.Release();
         }
     }
 

@@ -124,7 +124,8 @@ public partial class AccountabilityPdfTests(TrialApp app) : IClassFixture<TrialA
 
         using var bos = app.NewBrowser();
         await bos.SignInAsync("coordinator.bos");
-        AssertRefused(await bos.GetAsync(url, follow: false));
+        // Another site's log is a 404, as on the page: the answer does not tell whether it exists.
+        Assert.Equal(HttpStatusCode.NotFound, (await bos.GetAsync(url, follow: false)).Status);
         // Their own site's log holds nothing of London's.
         var bosText = Flat(Poppler.Text(await PdfAsync(bos, $"/trials/{trial.Code}/sites/BOS/accountability.pdf")));
         Assert.All(lonKits, code => Assert.DoesNotContain(code, bosText, StringComparison.Ordinal));
@@ -138,10 +139,10 @@ public partial class AccountabilityPdfTests(TrialApp app) : IClassFixture<TrialA
         await safety.SignInAsync("safety");
         AssertRefused(await safety.GetAsync(url, follow: false));
 
-        // An unknown site is refused like a foreign one, even for the data manager.
+        // An unknown site is a 404 like a foreign one, even for the data manager.
         using var manager = app.NewBrowser();
         await manager.SignInAsync("datamanager");
-        AssertRefused(await manager.GetAsync($"/trials/{trial.Code}/sites/NOPE/accountability.pdf", follow: false));
+        Assert.Equal(HttpStatusCode.NotFound, (await manager.GetAsync($"/trials/{trial.Code}/sites/NOPE/accountability.pdf", follow: false)).Status);
 
         var refusedDownloads = await app.WithDbAsync(db => db.AuditTrail.CountAsync(e => e.Action == "DownloadPdf" && e.EntityType == "AccountabilityLog" && e.TrialId == trial.TrialId && e.SiteId == lon));
         Assert.Equal(0, refusedDownloads);

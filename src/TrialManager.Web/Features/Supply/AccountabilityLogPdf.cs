@@ -38,7 +38,18 @@ public sealed class AccountabilityLogPdf(SupplyAccess access, SupplyOverview ove
 {
     public async Task<IResult> DownloadAsync(string trialCode, string siteCode, CancellationToken cancellationToken)
     {
-        var (data, trialId, siteId) = await LoadAsync(trialCode, siteCode, cancellationToken);
+        AccountabilityLogData data;
+        Guid trialId, siteId;
+        try
+        {
+            (data, trialId, siteId) = await LoadAsync(trialCode, siteCode, cancellationToken);
+        }
+        catch (OperationForbiddenException)
+        {
+            // As on the page: another site's log, or one that does not exist, is the same 404.
+            return Results.NotFound();
+        }
+
         var stamp = clock.GetUtcNow().UtcDateTime.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
         return await downloads.SendAsync(
             new DocumentRequest(Build(data), "ACCOUNTABILITY", $"{data.TrialCode}-{data.SiteCode}-accountability-{stamp}.pdf", "AccountabilityLog", siteId.ToString(), trialId, siteId),
