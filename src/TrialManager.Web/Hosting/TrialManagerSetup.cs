@@ -277,6 +277,7 @@ public static class TrialManagerSetup
         }
 
         app.UseStatusCodePagesWithReExecute("/status/{0}", createScopeForStatusCodePages: true);
+        app.UseNulCharacterGuard();
         app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAccountGate();

@@ -250,6 +250,10 @@ public class AuthorizationMatrixTests(TrialApp app) : IClassFixture<TrialApp>
 
     private static readonly SemaphoreSlim ObjectsOnce = new(1, 1);
 
+    // Read once per app and site: tests that post hostile forms change kits and destructions afterwards, and the ids
+    // must stay the same for every role.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<TrialApp, Dictionary<string, SiteObjects>> MadeObjects = [];
+
     /// <summary>
     /// Makes (once per app and site) the site's objects through the real operations, as that site's own coordinator:
     /// the trial's list and kits generated (so each site has its initial shipment), one kit quarantined and put forward
@@ -261,6 +265,12 @@ public class AuthorizationMatrixTests(TrialApp app) : IClassFixture<TrialApp>
         await ObjectsOnce.WaitAsync();
         try
         {
+            var made = MadeObjects.GetOrCreateValue(app);
+            if (made.TryGetValue(site, out var known))
+            {
+                return known;
+            }
+
             var siteId = await app.SiteIdAsync(site);
             var trialId = await app.WithDbAsync(db => db.Trials.Where(t => t.Code == MatrixTrialCode).Select(t => (Guid?)t.Id).SingleOrDefaultAsync())
                 ?? (await RandomizationTrial.CreateAsync(app, MatrixTrialCode, kitsPerSite: 8, slotsPerStratum: 8)).TrialId;
@@ -282,7 +292,7 @@ public class AuthorizationMatrixTests(TrialApp app) : IClassFixture<TrialApp>
                 await app.ReportAsync(coordinator, participant, app.NonSerious(site));
             }
 
-            return await app.WithDbAsync(async db => new SiteObjects(
+            return made[site] = await app.WithDbAsync(async db => new SiteObjects(
                 site,
                 siteId,
                 await db.Shipments.Where(s => s.TrialId == trialId && s.SiteId == siteId).OrderBy(s => s.Number).Select(s => s.Id).FirstAsync(),

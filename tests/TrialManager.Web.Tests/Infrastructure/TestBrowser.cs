@@ -68,6 +68,10 @@ public sealed class TestBrowser : IDisposable
     public Task<Page> PostAsync(string url, IEnumerable<KeyValuePair<string, string>> fields, bool follow = true) =>
         SendAsync(new HttpRequestMessage(HttpMethod.Post, url) { Content = new FormUrlEncodedContent(fields) }, follow);
 
+    /// <summary>Posts a body already in application/x-www-form-urlencoded form: for bytes no string can hold (invalid UTF-8).</summary>
+    public Task<Page> PostEncodedAsync(string url, string body, bool follow = true) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body, System.Text.Encoding.ASCII, "application/x-www-form-urlencoded") }, follow);
+
     /// <summary>
     /// Submits the named form of <paramref name="page"/>: its current values (hidden fields, text, checked boxes), with
     /// <paramref name="values"/> replacing same-named fields. A key given several times posts several values.

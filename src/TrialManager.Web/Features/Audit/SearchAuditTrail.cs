@@ -115,7 +115,8 @@ public sealed class SearchAuditTrail(TrialDbContext db, CurrentUser me)
             query = query.Where(e => e.OccurredAt >= start);
         }
 
-        if (filter.To is { } to)
+        // The last day has no next day to end before: up to 9999-12-31 means no upper bound.
+        if (filter.To is { } to && to < DateOnly.MaxValue)
         {
             var end = new DateTimeOffset(to.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
             query = query.Where(e => e.OccurredAt < end);

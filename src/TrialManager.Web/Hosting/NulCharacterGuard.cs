@@ -1,0 +1,57 @@
+namespace TrialManager.Web.Hosting;
+
+/// <summary>
+/// Refuses, with a 400 that says why, any request whose address, query or form carries a NUL character, or whose form
+/// the framework cannot read. PostgreSQL
+/// text cannot hold NUL (it fails the whole statement), no keyboard types one, and stripping it would change what the
+/// person sent, so the honest answer is to refuse the request before any page or operation sees it.
+/// </summary>
+public static class NulCharacterGuard
+{
+    public static IApplicationBuilder UseNulCharacterGuard(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    {
+        if (await CarriesNulAsync(context.Request))
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            context.Response.ContentType = "text/html; charset=utf-8";
+            await context.Response.WriteAsync(
+                "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>The request could not be read</title>" +
+                "<link rel=\"stylesheet\" href=\"/lib/bootstrap/css/bootstrap.min.css\"></head><body class=\"p-5\">" +
+                "<h1 class=\"h3\">The request could not be read</h1><p>It contained a NUL character (character code 0), or something else " +
+                "no field can hold. Nothing was saved. Go back, remove the character and try again.</p><p><a href=\"/\">Back to the start page</a></p></body></html>");
+            return;
+        }
+
+        await next();
+    });
+
+    private static async Task<bool> CarriesNulAsync(HttpRequest request)
+    {
+        if ((request.Path.Value?.Contains('\0', StringComparison.Ordinal) ?? false)
+            || request.Query.Any(q => q.Key.Contains('\0', StringComparison.Ordinal) || q.Value.Any(v => v?.Contains('\0', StringComparison.Ordinal) ?? false)))
+        {
+            return true;
+        }
+
+        if (!request.HasFormContentType)
+        {
+            return false;
+        }
+
+        IFormCollection form;
+        try
+        {
+            // Buffered by the framework: the page reads the same parsed form afterwards.
+            form = await request.ReadFormAsync(request.HttpContext.RequestAborted);
+        }
+        catch (InvalidDataException)
+        {
+            // The framework's form reader itself refuses some bodies (a NUL among them, or a value over its size limit);
+            // answer those here too, with the reason, rather than as a missing antiforgery token further on.
+            return true;
+        }
+
+        return form.Any(f => f.Key.Contains('\0', StringComparison.Ordinal) || f.Value.Any(v => v?.Contains('\0', StringComparison.Ordinal) ?? false))
+            || form.Files.Any(f => f.Name.Contains('\0', StringComparison.Ordinal) || f.FileName.Contains('\0', StringComparison.Ordinal));
+    }
+}
