@@ -12,13 +12,11 @@ public static class NulCharacterGuard
     {
         if (await CarriesNulAsync(context.Request))
         {
-            context.Response.StatusCode = StatusCodes.Status400BadRequest;
-            context.Response.ContentType = "text/html; charset=utf-8";
-            await context.Response.WriteAsync(
-                "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>The request could not be read</title>" +
-                "<link rel=\"stylesheet\" href=\"/lib/bootstrap/css/bootstrap.min.css\"></head><body class=\"p-5\">" +
-                "<h1 class=\"h3\">The request could not be read</h1><p>It contained a NUL character (character code 0), or something else " +
-                "no field can hold. Nothing was saved. Go back, remove the character and try again.</p><p><a href=\"/\">Back to the start page</a></p></body></html>");
+            await PlainPage.WriteAsync(
+                context,
+                StatusCodes.Status400BadRequest,
+                "The request could not be read",
+                "It contained a NUL character (character code 0), or something else no field can hold. Nothing was saved. Go back, remove the character and try again.");
             return;
         }
 

@@ -14,13 +14,7 @@ public sealed class OperationForbiddenHandler(ILogger<OperationForbiddenHandler>
         }
 
         logger.LogWarning("Operation refused for {User} on {Path}", httpContext.User.Identity?.Name ?? "anonymous", httpContext.Request.Path.Value);
-        httpContext.Response.StatusCode = StatusCodes.Status403Forbidden;
-        httpContext.Response.ContentType = "text/html; charset=utf-8";
-        await httpContext.Response.WriteAsync(
-            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Access denied</title>" +
-            "<link rel=\"stylesheet\" href=\"/lib/bootstrap/css/bootstrap.min.css\"></head><body class=\"p-5\">" +
-            "<h1 class=\"h3\">Access denied</h1><p>You do not have permission to do this.</p><p><a href=\"/\">Back to the start page</a></p></body></html>",
-            cancellationToken);
+        await PlainPage.WriteAsync(httpContext, StatusCodes.Status403Forbidden, "Access denied", "You do not have permission to do this.", cancellationToken);
         return true;
     }
 }

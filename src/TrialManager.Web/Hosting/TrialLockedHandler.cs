@@ -1,4 +1,3 @@
-using System.Net;
 using Microsoft.AspNetCore.Diagnostics;
 using TrialManager.Web.Data;
 
@@ -18,13 +17,7 @@ public sealed class TrialLockedHandler(ILogger<TrialLockedHandler> logger) : IEx
         }
 
         logger.LogInformation("Write to locked trial {Trial} refused for {User} on {Path}", locked.TrialCode, httpContext.User.Identity?.Name ?? "anonymous", httpContext.Request.Path.Value);
-        httpContext.Response.StatusCode = StatusCodes.Status409Conflict;
-        httpContext.Response.ContentType = "text/html; charset=utf-8";
-        await httpContext.Response.WriteAsync(
-            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Database locked</title>" +
-            "<link rel=\"stylesheet\" href=\"/lib/bootstrap/css/bootstrap.min.css\"></head><body class=\"p-5\">" +
-            $"<h1 class=\"h3\">Database locked</h1><p>{WebUtility.HtmlEncode(locked.Message)}</p><p><a href=\"/\">Back to the start page</a></p></body></html>",
-            cancellationToken);
+        await PlainPage.WriteAsync(httpContext, StatusCodes.Status409Conflict, "Database locked", locked.Message, cancellationToken);
         return true;
     }
 }

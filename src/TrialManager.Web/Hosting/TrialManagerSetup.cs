@@ -66,6 +66,7 @@ public static class TrialManagerSetup
         services.AddEmailOutbox(builder.Configuration);
         services.AddExceptionHandler<OperationForbiddenHandler>();
         services.AddExceptionHandler<TrialLockedHandler>();
+        services.AddExceptionHandler<DatabaseUnavailableHandler>();
         services.AddProblemDetails();
 
         // Cookies are Secure always outside Development; in Development they follow the request, so the local demo
