@@ -31,7 +31,7 @@ public class SignatureTests(TrialApp app) : IClassFixture<TrialApp>
         return id;
     }
 
-    private static string ValidValue(FieldDefinition field) => field.Type switch
+    internal static string ValidValue(FieldDefinition field) => field.Type switch
     {
         FieldType.SingleChoice or FieldType.MultipleChoice => field.Choices[0].Code,
         FieldType.YesNo => "no",

@@ -12,62 +12,14 @@ public class CrashTests(TrialApp app, ITestOutputHelper output) : IClassFixture<
         var trial = await RandomizationTrial.CreateAsync(app, "CRASH-01", kitsPerSite: 160, slotsPerStratum: 100);
         var ids = await trial.AddEligibleParticipantsAsync(app, "LON", 120);
 
-        var completed = 0;
-        await using (var process = await AppProcess.StartAsync(app))
-        {
-            using var cancel = new CancellationTokenSource();
-            var next = -1;
-            var workers = Enumerable.Range(0, 8).Select(async _ =>
-            {
-                using var browser = new TestBrowser(app, TestBrowser.ClientFor(process.Address));
-                await browser.SignInAsync("coordinator");
-                while (!cancel.IsCancellationRequested)
-                {
-                    var index = Interlocked.Increment(ref next);
-                    if (index >= ids.Count)
-                    {
-                        return;
-                    }
-
-                    try
-                    {
-                        if (await RandomizationInvariants.RandomizeThroughPageAsync(browser, ids[index]))
-                        {
-                            Interlocked.Increment(ref completed);
-                        }
-                    }
-                    catch (HttpRequestException)
-                    {
-                        return; // the server died under us
-                    }
-                }
-            }).ToList();
-
-            // Kill it once some randomizations have completed and others are surely in flight.
-            while (Volatile.Read(ref completed) < 25)
-            {
-                await Task.Delay(5);
-            }
-
-            await process.KillAsync();
-            cancel.Cancel();
-            await Task.WhenAll(workers.Select(w => w.ContinueWith(_ => { }, TaskScheduler.Default)));
-        }
+        var completed = await KillDuring.WritesAsync(app, "coordinator", ids, RandomizationInvariants.RandomizeThroughPageAsync, killAfter: 25);
 
         var afterCrash = await RandomizationInvariants.AssertAllOrNothingAsync(app, trial);
         output.WriteLine($"completed before the kill (as seen by clients): {completed}; randomized in the database: {afterCrash} of {ids.Count}");
         Assert.True(afterCrash >= completed && afterCrash < ids.Count, $"{afterCrash} randomized, {completed} confirmed");
 
         // A restarted app completes the rest, including anyone whose request died with the process.
-        await using (var restarted = await AppProcess.StartAsync(app))
-        {
-            using var browser = new TestBrowser(app, TestBrowser.ClientFor(restarted.Address));
-            await browser.SignInAsync("coordinator");
-            foreach (var id in ids)
-            {
-                Assert.True(await RandomizationInvariants.RandomizeThroughPageAsync(browser, id));
-            }
-        }
+        await KillDuring.RetryAllAsync(app, "coordinator", ids, RandomizationInvariants.RandomizeThroughPageAsync);
 
         Assert.Equal(ids.Count, await RandomizationInvariants.AssertAllOrNothingAsync(app, trial));
     }
