@@ -7,6 +7,7 @@ namespace TrialManager.Benchmarks;
 /// <summary>
 /// One command per benchmark; each prints a markdown table and records it, with date and commit, in bench/results/.
 ///   dotnet run -c Release --project bench/TrialManager.Benchmarks -- randomization|casebook|scale [--quick]
+///   dotnet run -c Release --project bench/TrialManager.Benchmarks -- soak [--minutes N]   (exits 1 when the soak fails)
 /// (A named class, not top-level statements: the web app's own Program is referenced here.)
 /// </summary>
 internal static class BenchmarkCommand
@@ -16,6 +17,8 @@ internal static class BenchmarkCommand
         var quick = args.Contains("--quick");
         var name = args.FirstOrDefault(a => !a.StartsWith('-')) ?? "";
         string table;
+        var status = 0;
+        var title = "";
         switch (name)
         {
             case "randomization":
@@ -29,9 +32,17 @@ internal static class BenchmarkCommand
                 break;
             case "generate":
                 return await Generation.GenerateCommand.RunAsync(args);
+            case "soak" when Soak.SoakCommand.Parse(args) is { } soak:
+                var result = await Soak.SoakRun.RunAsync(soak);
+                title = string.Create(CultureInfo.InvariantCulture, $"soak ({soak.Duration.TotalMinutes:0.#} min)");
+                table = result.Markdown();
+                status = result.Passed ? 0 : 1;
+                Console.Error.WriteLine(result.Summary);
+                break;
             default:
                 Console.Error.WriteLine("Usage: dotnet run -c Release --project bench/TrialManager.Benchmarks -- randomization|casebook|scale [--quick]");
                 Console.Error.WriteLine("       dotnet run -c Release --project bench/TrialManager.Benchmarks -- " + Generation.GenerateCommand.Usage);
+                Console.Error.WriteLine("       dotnet run -c Release --project bench/TrialManager.Benchmarks -- " + Soak.SoakCommand.Usage);
                 return 2;
         }
 
@@ -39,7 +50,7 @@ internal static class BenchmarkCommand
         var dirty = Git("status --porcelain").Length > 0 ? " (with uncommitted changes)" : "";
         var now = DateTimeOffset.UtcNow;
         var report = new StringBuilder()
-            .AppendLine(CultureInfo.InvariantCulture, $"## {name}{(quick ? " (quick)" : "")}: {now:yyyy-MM-dd HH:mm} UTC, commit {commit}{dirty}")
+            .AppendLine(CultureInfo.InvariantCulture, $"## {(title.Length > 0 ? title : name)}{(quick ? " (quick)" : "")}: {now:yyyy-MM-dd HH:mm} UTC, commit {commit}{dirty}")
             .AppendLine()
             .AppendLine(CultureInfo.InvariantCulture, $"Machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}.")
             .AppendLine()
@@ -52,7 +63,7 @@ internal static class BenchmarkCommand
         var file = Path.Combine(results, $"{name}.md");
         await File.AppendAllTextAsync(file, report + Environment.NewLine);
         Console.Error.WriteLine($"Recorded in {file}");
-        return 0;
+        return status;
     }
 
     private static string RepositoryRoot()

@@ -25,8 +25,12 @@ public sealed class AppInstance : IAsyncDisposable
 
     public int ProcessId => _process.Id;
 
+    /// <summary>Everything the process wrote to standard error; complete once it has exited.</summary>
+    public Task<string> ErrorOutput => _errors;
+
     /// <summary>Starts the app with <paramref name="settings"/> (configuration keys, e.g. "TrialManager:MasterKey") and waits until /health answers.</summary>
-    public static async Task<AppInstance> StartAsync(IReadOnlyDictionary<string, string> settings)
+    /// <param name="outputLine">Receives each line the app logs to standard output (the soak reads its log); else the output is dropped.</param>
+    public static async Task<AppInstance> StartAsync(IReadOnlyDictionary<string, string> settings, Action<string>? outputLine = null)
     {
         var port = FreePort();
         var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
@@ -41,7 +45,7 @@ public sealed class AppInstance : IAsyncDisposable
 
         var process = Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start");
         // Drain the output so the process never blocks on a full pipe.
-        _ = process.StandardOutput.ReadToEndAsync();
+        _ = outputLine is null ? process.StandardOutput.ReadToEndAsync() : ForwardLinesAsync(process.StandardOutput, outputLine);
         var instance = new AppInstance(process, new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}")), process.StandardError.ReadToEndAsync());
         using var client = new HttpClient { BaseAddress = instance.Address, Timeout = TimeSpan.FromSeconds(5) };
         var deadline = Stopwatch.StartNew();
@@ -96,6 +100,14 @@ public sealed class AppInstance : IAsyncDisposable
     {
         await KillAsync();
         _process.Dispose();
+    }
+
+    private static async Task ForwardLinesAsync(StreamReader output, Action<string> outputLine)
+    {
+        while (await output.ReadLineAsync() is { } line)
+        {
+            outputLine(line);
+        }
     }
 
     private static int FreePort()
