@@ -1,4 +1,6 @@
+using System.Reflection;
 using System.Text;
+using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Patterns;
@@ -101,6 +103,28 @@ public static class AppRoutes
             var (url, placeholder) = r.Fill(values);
             return (r, url, placeholder);
         })];
+
+    /// <summary>
+    /// The query parameters each page declares ([SupplyParameterFromQuery], by its name or the property's), by route
+    /// pattern: for tests that must try every query string a page reads.
+    /// </summary>
+    public static Dictionary<string, List<string>> DeclaredQueryParameters()
+    {
+        var byRoute = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var page in typeof(Program).Assembly.GetTypes())
+        {
+            var names = page.GetProperties(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic)
+                .Select(p => p.GetCustomAttribute<SupplyParameterFromQueryAttribute>()?.Name ?? (p.IsDefined(typeof(SupplyParameterFromQueryAttribute)) ? p.Name : null))
+                .OfType<string>()
+                .ToList();
+            foreach (var route in page.GetCustomAttributes<RouteAttribute>().Where(_ => names.Count > 0))
+            {
+                byRoute[Normalise(route.Template)] = names;
+            }
+        }
+
+        return byRoute;
+    }
 
     public static string Normalise(string pattern) => "/" + pattern.TrimStart('/');
 

@@ -1,6 +1,4 @@
 using System.Net;
-using System.Reflection;
-using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -198,10 +196,9 @@ internal sealed class HostileRun
     public async Task<List<PageForm>> FormsAsync()
     {
         var forms = new Dictionary<string, PageForm>(StringComparer.Ordinal);
-        foreach (var (_, url) in await AllowedPagesAsync())
+        await foreach (var (_, url, page) in AllowedPagesAsync())
         {
-            var page = await _browser.GetAsync(url, follow: false);
-            if (page.Status != HttpStatusCode.OK || page.Response.Content.Headers.ContentType?.MediaType != "text/html")
+            if (page is null)
             {
                 continue;
             }
@@ -238,16 +235,15 @@ internal sealed class HostileRun
             set.UnionWith(names.Where(n => n.Length > 0));
         }
 
-        var declared = QueryParametersByRoute();
-        foreach (var (pattern, url) in await AllowedPagesAsync())
+        var declared = AppRoutes.DeclaredQueryParameters();
+        await foreach (var (pattern, url, page) in AllowedPagesAsync())
         {
             if (declared.TryGetValue(pattern, out var names))
             {
                 Add(url, names);
             }
 
-            var page = await _browser.GetAsync(url, follow: false);
-            if (page.Status != HttpStatusCode.OK || page.Response.Content.Headers.ContentType?.MediaType != "text/html")
+            if (page is null)
             {
                 continue;
             }
@@ -372,35 +368,26 @@ internal sealed class HostileRun
         _logLinesSeen = lines.Length;
     }
 
-    /// <summary>Pages (route pattern and filled address) the matrix lets this user open, with real ids only.</summary>
-    private async Task<List<(string Pattern, string Url)>> AllowedPagesAsync()
+    /// <summary>
+    /// Pages the matrix lets this user open, with real ids only: route pattern, filled address, and the page as read
+    /// (null when it did not answer 200 with HTML, a download for instance).
+    /// </summary>
+    private async IAsyncEnumerable<(string Pattern, string Url, Page? Page)> AllowedPagesAsync()
     {
         var audience = _role ?? AuthorizationMatrix.Anonymous;
         var rows = AuthorizationMatrix.Load().ToDictionary(r => r.Route, StringComparer.Ordinal);
         var values = await AuthorizationMatrixTests.RouteValuesAsync(_app, "LON");
-        return [.. AppRoutes.GetPages(_app, values)
-            .Where(p => rows.TryGetValue(p.Route.Pattern, out var row) && row.Allowed[audience] && !p.Placeholder)
-            .Select(p => (p.Route.Pattern, p.Url))];
-    }
-
-    /// <summary>The query parameters each page declares ([SupplyParameterFromQuery]), by route pattern.</summary>
-    private static Dictionary<string, List<string>> QueryParametersByRoute()
-    {
-        var byRoute = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        foreach (var page in typeof(Program).Assembly.GetTypes())
+        foreach (var (route, url, placeholder) in AppRoutes.GetPages(_app, values))
         {
-            var names = page.GetProperties(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic)
-                .Select(p => (Property: p, Attribute: p.GetCustomAttribute<SupplyParameterFromQueryAttribute>()))
-                .Where(p => p.Attribute is not null)
-                .Select(p => p.Attribute!.Name ?? p.Property.Name)
-                .ToList();
-            foreach (var route in page.GetCustomAttributes<RouteAttribute>().Where(_ => names.Count > 0))
+            if (placeholder || !rows.TryGetValue(route.Pattern, out var row) || !row.Allowed[audience])
             {
-                byRoute[AppRoutes.Normalise(route.Template)] = names;
+                continue;
             }
-        }
 
-        return byRoute;
+            var page = await _browser.GetAsync(url, follow: false);
+            var html = page.Status == HttpStatusCode.OK && page.Response.Content.Headers.ContentType?.MediaType == "text/html";
+            yield return (route.Pattern, url, html ? page : null);
+        }
     }
 
     private async Task<long> LastAuditIdAsync()
@@ -470,20 +457,6 @@ internal sealed class HostileRun
         await users.SetLockoutEndDateAsync(user, null);
     }
 
-    private static async Task<TestBrowser> SignInAsync(TrialApp app, string local)
-    {
-        var browser = app.NewBrowser();
-        if (local == HostileInputTests.AnonymousUser)
-        {
-            return browser;
-        }
-
-        if (local is "admin" or "safety" && app.AuthenticatorKey(app.Account(local).Email) is null)
-        {
-            await app.EnrolAuthenticatorAsync(local);
-        }
-
-        Assert.Equal("/", (await browser.SignInAsync(local)).Path);
-        return browser;
-    }
+    private static async Task<TestBrowser> SignInAsync(TrialApp app, string local) =>
+        local == HostileInputTests.AnonymousUser ? app.NewBrowser() : await app.SignedInAsync(local);
 }

@@ -1,5 +1,3 @@
-using System.Reflection;
-using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using TrialManager.Web.Data;
@@ -29,10 +27,9 @@ public class OpenRedirectTests(TrialApp app) : IClassFixture<TrialApp>
     [Fact]
     public void Every_declared_return_parameter_has_its_flow_covered_here()
     {
-        var declared = typeof(Program).Assembly.GetTypes()
-            .Where(t => t.GetProperties(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic)
-                .Any(p => p.GetCustomAttribute<SupplyParameterFromQueryAttribute>() is { } a && IsReturnParameter(a.Name ?? p.Name)))
-            .SelectMany(t => t.GetCustomAttributes<RouteAttribute>().Select(r => AppRoutes.Normalise(r.Template)))
+        var declared = AppRoutes.DeclaredQueryParameters()
+            .Where(page => page.Value.Any(IsReturnParameter))
+            .Select(page => page.Key)
             .Order(StringComparer.Ordinal)
             .ToList();
 
